@@ -1,0 +1,169 @@
+/**
+ * The error catalogue. Every error this project throws is a BybitMcpError
+ * with a stable `code` from ERROR_CODES; callers match on `code`, never on
+ * message text. Messages are one sentence for a person and never carry an
+ * API key, secret or token (no error takes request headers or options).
+ */
+
+export const ERROR_CODES = {
+  E_CONFIG: "an environment variable or option has a bad value",
+  E_USAGE: "a command was called with bad arguments",
+  E_NO_CREDENTIALS: "a private endpoint was called without BYBIT_API_KEY / BYBIT_API_SECRET",
+  E_BYBIT_API: "Bybit answered with a retCode other than 0",
+  E_HTTP_STATUS: "Bybit answered with an HTTP status other than 200",
+  E_NETWORK: "the connection failed or dropped before a full answer arrived",
+  E_TIMEOUT: "no full answer arrived within BYBIT_HTTP_TIMEOUT",
+  E_BAD_RESPONSE: "the answer was not a Bybit v5 JSON envelope",
+  E_MANDATE: "the mandate is missing, unreadable or invalid",
+  E_RULES: "the rule set is missing, unreadable or invalid",
+  E_STATE: "a state file (HALT, counter) is unreadable or corrupt",
+  E_LOCK: "the per-broker order lock could not be taken in time",
+  E_AUDIT: "the audit ledger could not be written or its chain is broken",
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** Base class: a stable code, a one-sentence message and an optional cause. */
+export class BybitMcpError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** Bad environment variable or CLI option; `variable` names it. Exit code 2. */
+export class ConfigError extends BybitMcpError {
+  constructor(
+    message: string,
+    readonly variable?: string,
+  ) {
+    super("E_CONFIG", message);
+  }
+}
+
+/** Bad CLI usage. Exit code 2. */
+export class UsageError extends BybitMcpError {
+  constructor(message: string) {
+    super("E_USAGE", message);
+  }
+}
+
+/** A private tool was called but no API key/secret is configured. */
+export class NoCredentialsError extends BybitMcpError {
+  constructor(endpoint: string) {
+    super("E_NO_CREDENTIALS", `${endpoint} needs an API key: set BYBIT_API_KEY and BYBIT_API_SECRET.`);
+  }
+}
+
+/** Bybit answered retCode != 0 (HTTP 200). Carries retCode, retMsg and the endpoint path. */
+export class BybitApiError extends BybitMcpError {
+  constructor(
+    readonly retCode: number,
+    readonly retMsg: string,
+    readonly endpoint: string,
+    readonly httpStatus = 200,
+  ) {
+    super("E_BYBIT_API", `Bybit ${endpoint} answered retCode ${retCode}: ${retMsg}`);
+  }
+}
+
+/** Bybit answered a non-200 HTTP status (401, 403, 404, 429, 5xx). */
+export class HttpStatusError extends BybitMcpError {
+  constructor(
+    readonly httpStatus: number,
+    readonly endpoint: string,
+    detail = "",
+  ) {
+    super("E_HTTP_STATUS", `Bybit ${endpoint} answered HTTP ${httpStatus}${detail ? `: ${detail}` : ""}`);
+  }
+}
+
+/**
+ * The connection failed. `maybeSent` is true when the request may have
+ * reached the exchange (a write's outcome is then unknown).
+ */
+export class NetworkError extends BybitMcpError {
+  constructor(
+    readonly endpoint: string,
+    readonly maybeSent: boolean,
+    cause?: unknown,
+  ) {
+    super("E_NETWORK", `connection to Bybit failed during ${endpoint}`, { cause });
+  }
+}
+
+/** No full answer within the configured timeout; the request may have been sent. */
+export class TimeoutError extends BybitMcpError {
+  constructor(
+    readonly endpoint: string,
+    readonly timeoutMs: number,
+  ) {
+    super("E_TIMEOUT", `Bybit ${endpoint} did not answer within ${timeoutMs} ms`);
+  }
+}
+
+/** The body was not a JSON v5 envelope. */
+export class BadResponseError extends BybitMcpError {
+  constructor(
+    readonly endpoint: string,
+    detail: string,
+  ) {
+    super("E_BAD_RESPONSE", `Bybit ${endpoint} answered something that is not a v5 envelope: ${detail}`);
+  }
+}
+
+/** One problem with a mandate field: a dot path ("hard_caps.max_leverage") and why. */
+export interface FieldProblem {
+  path: string;
+  message: string;
+}
+
+/** The mandate is missing, unreadable or invalid; `problems` lists each bad field. */
+export class MandateError extends BybitMcpError {
+  constructor(
+    message: string,
+    readonly problems: FieldProblem[] = [],
+  ) {
+    super("E_MANDATE", message);
+  }
+}
+
+/** The rule set failed to load or lint; `problems` lists each finding. */
+export class RulesError extends BybitMcpError {
+  constructor(
+    message: string,
+    readonly problems: FieldProblem[] = [],
+  ) {
+    super("E_RULES", message);
+  }
+}
+
+/** A state file (HALT location, trade counter) is unreadable or corrupt. */
+export class StateError extends BybitMcpError {
+  constructor(
+    message: string,
+    readonly file?: string,
+    cause?: unknown,
+  ) {
+    super("E_STATE", message, { cause });
+  }
+}
+
+/** The per-broker order lock was held by another process for longer than the bound. */
+export class LockError extends BybitMcpError {
+  constructor(
+    message: string,
+    readonly file?: string,
+  ) {
+    super("E_LOCK", message);
+  }
+}
+
+/** The audit ledger could not be appended to, or its hash chain is broken. */
+export class AuditError extends BybitMcpError {
+  constructor(message: string, cause?: unknown) {
+    super("E_AUDIT", message, { cause });
+  }
+}
