@@ -59,6 +59,8 @@ export class NoCredentialsError extends BybitMcpError {
 
 /** Bybit answered retCode != 0 (HTTP 200). Carries retCode, retMsg and the endpoint path. */
 export class BybitApiError extends BybitMcpError {
+  /** For 10006: when the rate-limit window resets (server ms), from X-Bapi-Limit-Reset-Timestamp. */
+  resetAtMs?: number;
   constructor(
     readonly retCode: number,
     readonly retMsg: string,

@@ -1,0 +1,84 @@
+/**
+ * `bybit-mcp serve`: load config, wire deps, serve MCP on stdio or HTTP.
+ */
+import { BybitClient } from "../bybit/client.js";
+import { loadConfig, type Config } from "../config.js";
+import { UsageError } from "../errors.js";
+import { createLogger, type Logger } from "../log.js";
+import { createServer } from "../server/create-server.js";
+import type { ServerDeps } from "../server/deps.js";
+import { serveHttp } from "../server/http.js";
+import { serveStdio } from "../server/stdio.js";
+import { redact } from "../state/index.js";
+import { TradingService } from "../trading/service.js";
+import { intOption, parse } from "./args.js";
+import { EXIT, type CliCommand } from "./types.js";
+
+const HELP = `Usage: bybit-mcp serve [--transport stdio|http] [--host 127.0.0.1] [--port 8001]
+
+Serves the MCP tools. stdio (default): protocol on stdout, JSON logs on stderr.
+http: Streamable HTTP at /mcp; a non-loopback --host needs BYBIT_MCP_HTTP_TOKEN.
+Environment: see README (BYBIT_API_KEY, BYBIT_API_SECRET, BYBIT_BASE_URL, ...).
+`;
+
+/** Build everything a server needs from a validated config. */
+export function buildDeps(config: Config, logger: Logger): ServerDeps {
+  const client = new BybitClient({
+    baseUrl: config.baseUrl,
+    apiKey: config.apiKey,
+    apiSecret: config.apiSecret,
+    recvWindow: config.recvWindow,
+    timeoutMs: config.httpTimeoutMs,
+    logger,
+  });
+  const trading = new TradingService({ config, client, logger });
+  return { config, client, logger, trading };
+}
+
+export function makeLogger(config: Config): Logger {
+  const secrets = [config.apiKey, config.apiSecret, config.httpToken].filter((s) => s.length >= 4);
+  return createLogger({ level: config.logLevel, scrub: (r) => redact(r, secrets).value });
+}
+
+export const serveCommand: CliCommand = async (argv, io) => {
+  const { values } = parse("serve", argv, {
+    transport: { type: "string" },
+    host: { type: "string" },
+    port: { type: "string" },
+  });
+  if (values.help) {
+    io.stdout(HELP);
+    return EXIT.OK;
+  }
+  const transport = values.transport ?? "stdio";
+  if (transport !== "stdio" && transport !== "http") throw new UsageError(`serve: --transport must be stdio or http, not "${transport}"`);
+  const config = loadConfig(io.env);
+  const logger = makeLogger(config);
+  const deps = buildDeps(config, logger);
+  // Lint the rules now so a bad rule set is reported at start (writes then deny with its reason).
+  setImmediate(() => {
+    deps.trading.ruleSet();
+    if (deps.client.hasCredentials) deps.client.startClockSync();
+  });
+  if (transport === "stdio") {
+    const { server } = createServer(deps);
+    logger.info("serving on stdio", { baseUrl: config.baseUrl, broker: config.brokerKey, session: config.sessionId });
+    await serveStdio(server, async () => {
+      await server.close();
+      await deps.client.close();
+    });
+    return EXIT.OK;
+  }
+  const host = values.host ?? config.httpHost;
+  const port = intOption("serve", "port", values.port, config.httpPort, 1, 65_535);
+  const http = await serveHttp({ host, port, token: config.httpToken, logger, newServer: () => createServer(deps) });
+  logger.info("serving Streamable HTTP", { url: http.url });
+  io.stderr(`bybit-mcp: listening on ${http.url}\n`);
+  await new Promise<void>((resolve) => {
+    process.once("SIGINT", resolve);
+    process.once("SIGTERM", resolve);
+  });
+  await http.close();
+  await deps.client.close();
+  return EXIT.OK;
+};

@@ -1,0 +1,36 @@
+/**
+ * createServer(deps) -> {server, close}: one McpServer with every tool
+ * registered. Transports (stdio, http) connect it; the CLI wires deps.
+ */
+import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { allTools } from "../tools/index.js";
+import { errorFromException } from "../tools/common.js";
+import { packageVersion } from "../util/package-root.js";
+import type { ServerDeps } from "./deps.js";
+
+export const SERVER_INSTRUCTIONS =
+  "Bybit v5 market data, account reads and mandate-gated trading. Every write is checked against the user's committed mandate " +
+  "and may come back status \"blocked\" (deny or pause_for_reauth): that is the user's limit, not an error to work around. " +
+  "Use bybit_check_order to ask first and bybit_get_mandate_status for caps and headroom.";
+
+export function createServer(deps: ServerDeps): { server: McpServer; close: () => Promise<void> } {
+  const server = new McpServer(
+    { name: "bybit-mcp", version: packageVersion() },
+    { capabilities: { tools: {} }, instructions: SERVER_INSTRUCTIONS },
+  );
+  for (const tool of allTools) {
+    server.registerTool(
+      tool.name,
+      { title: tool.title, description: tool.description, inputSchema: tool.input, annotations: tool.annotations },
+      async (args: unknown) => {
+        try {
+          return await (tool.handler as (a: unknown, d: ServerDeps) => ReturnType<typeof tool.handler>)(args, deps);
+        } catch (err) {
+          deps.logger.error("tool failed", { tool: tool.name, error: err });
+          return errorFromException(err);
+        }
+      },
+    );
+  }
+  return { server, close: () => server.close() };
+}

@@ -1,0 +1,112 @@
+/**
+ * The four private read tools (wallet, positions, open orders, order
+ * history). They need BYBIT_API_KEY / BYBIT_API_SECRET; never gated.
+ */
+import { z } from "zod";
+import { category, cursor, defineTool, errorFromException, errorResult, limit, okResult, READ_ONLY, symbol, timestampMs } from "./common.js";
+import type { ServerDeps } from "../server/deps.js";
+
+async function privateGet(deps: ServerDeps, tool: string, path: string, params: Record<string, unknown>) {
+  if (!deps.client.hasCredentials) {
+    return errorResult(`${tool} reads your account, so it needs an API key: set BYBIT_API_KEY and BYBIT_API_SECRET.`, {
+      code: "E_NO_CREDENTIALS",
+    });
+  }
+  try {
+    const res = await deps.client.get<Record<string, unknown>>(path, params, true);
+    return okResult(res.result);
+  } catch (err) {
+    deps.logger.warn("read failed", { path, error: err });
+    return errorFromException(err);
+  }
+}
+
+const coin = z.string().regex(/^[A-Za-z0-9]{1,20}(,[A-Za-z0-9]{1,20}){0,19}$/, "coins: comma-separated coin names");
+const settleCoin = z.string().regex(/^[A-Za-z0-9]{1,20}$/);
+
+/** Wallet balances of the unified account. */
+export const getWalletBalance = defineTool({
+  name: "bybit_get_wallet_balance",
+  title: "Wallet balance",
+  description: "Account equity, available balance and per-coin balances. coins: e.g. \"USDT,BTC\".",
+  input: z.strictObject({ account_type: z.enum(["UNIFIED", "CONTRACT", "SPOT"]).optional(), coins: coin.optional() }),
+  annotations: READ_ONLY,
+  handler: (a, deps) =>
+    privateGet(deps, "bybit_get_wallet_balance", "/v5/account/wallet-balance", {
+      accountType: a.account_type ?? "UNIFIED",
+      coin: a.coins?.toUpperCase(),
+    }),
+});
+
+/** Open positions. */
+export const getPositions = defineTool({
+  name: "bybit_get_positions",
+  title: "Positions",
+  description: "Open positions: side, size, entry, mark, liquidation price, PnL. linear needs symbol or settle_coin.",
+  input: z.strictObject({
+    category,
+    symbol: symbol.optional(),
+    settle_coin: settleCoin.optional(),
+    limit: limit(200).optional(),
+    cursor: cursor.optional(),
+  }),
+  annotations: READ_ONLY,
+  handler: (a, deps) =>
+    privateGet(deps, "bybit_get_positions", "/v5/position/list", {
+      category: a.category,
+      symbol: a.symbol?.toUpperCase(),
+      settleCoin: a.settle_coin?.toUpperCase(),
+      limit: a.limit,
+      cursor: a.cursor,
+    }),
+});
+
+/** Resting (open) orders. */
+export const getOpenOrders = defineTool({
+  name: "bybit_get_open_orders",
+  title: "Open orders",
+  description: "Resting orders with status, price, qty and leaves qty. linear needs symbol or settle_coin.",
+  input: z.strictObject({
+    category,
+    symbol: symbol.optional(),
+    settle_coin: settleCoin.optional(),
+    limit: limit(50).optional(),
+    cursor: cursor.optional(),
+  }),
+  annotations: READ_ONLY,
+  handler: (a, deps) =>
+    privateGet(deps, "bybit_get_open_orders", "/v5/order/realtime", {
+      category: a.category,
+      symbol: a.symbol?.toUpperCase(),
+      settleCoin: a.settle_coin?.toUpperCase(),
+      limit: a.limit,
+      cursor: a.cursor,
+    }),
+});
+
+/** Past orders (7-day window per query). */
+export const getOrderHistory = defineTool({
+  name: "bybit_get_order_history",
+  title: "Order history",
+  description: "Filled, cancelled and rejected orders; one query spans at most 7 days.",
+  input: z.strictObject({
+    category,
+    symbol: symbol.optional(),
+    start_ms: timestampMs.optional(),
+    end_ms: timestampMs.optional(),
+    limit: limit(50).optional(),
+    cursor: cursor.optional(),
+  }),
+  annotations: READ_ONLY,
+  handler: (a, deps) =>
+    privateGet(deps, "bybit_get_order_history", "/v5/order/history", {
+      category: a.category,
+      symbol: a.symbol?.toUpperCase(),
+      startTime: a.start_ms,
+      endTime: a.end_ms,
+      limit: a.limit,
+      cursor: a.cursor,
+    }),
+});
+
+export const accountTools = [getWalletBalance, getPositions, getOpenOrders, getOrderHistory];

@@ -1,0 +1,130 @@
+/**
+ * The six write tools. Each one goes through the mandate gate and the audit
+ * ledger (src/trading/service.ts); none has a default for category, symbol,
+ * side, order type or qty.
+ */
+import { z } from "zod";
+import { IntentError, ORDER_LINK_ID, normalizeAmend, normalizeCancel, normalizeCancelAll, normalizeLeverage, normalizePlace, normalizeTradingStop, type NormalizedCall } from "../trading/normalize.js";
+import type { ServerDeps } from "../server/deps.js";
+import { category, decimal, defineTool, errorResult, side, symbol, WRITE } from "./common.js";
+
+const orderLinkId = z.string().regex(ORDER_LINK_ID, "order_link_id: at most 36 of A-Z a-z 0-9 - _");
+const orderId = z.string().min(1).max(64);
+const coin = z.string().regex(/^[A-Za-z0-9]{1,20}$/);
+
+/** Arguments of bybit_place_order, shared with bybit_check_order. */
+export const placeOrderInput = z.strictObject({
+  category,
+  symbol,
+  side,
+  order_type: z.string().regex(/^(market|limit)$/i, "order_type must be Market or Limit"),
+  qty: decimal,
+  price: decimal.optional(),
+  time_in_force: z.enum(["GTC", "IOC", "FOK", "PostOnly"]).optional(),
+  reduce_only: z.boolean().optional(),
+  order_link_id: orderLinkId.optional(),
+  take_profit: decimal.optional(),
+  stop_loss: decimal.optional(),
+  position_idx: z.union([z.literal(0), z.literal(1), z.literal(2)]).optional(),
+  market_unit: z.enum(["baseCoin", "quoteCoin"]).optional(),
+  notional_usd: decimal.optional(),
+});
+
+/** Normalize, then run through the gate; argument combinations that make no sense answer one sentence. */
+export async function gated(deps: ServerDeps, remoteTool: string, build: () => NormalizedCall) {
+  if (!deps.client.hasCredentials) {
+    return errorResult(`${remoteTool} trades on your account, so it needs an API key: set BYBIT_API_KEY and BYBIT_API_SECRET.`, { code: "E_NO_CREDENTIALS" });
+  }
+  let call: NormalizedCall;
+  try {
+    call = build();
+  } catch (err) {
+    if (err instanceof IntentError || (err instanceof TypeError && (err as { code?: string }).code === "E_DECIMAL")) {
+      return errorResult(`${remoteTool}: ${err.message}. Nothing was sent.`, { code: "E_INTENT" });
+    }
+    throw err;
+  }
+  return deps.trading.execute(call, remoteTool);
+}
+
+/** Place an order: forwarded only when the gate allows, with an orderLinkId for idempotency. */
+export const placeOrder = defineTool({
+  name: "bybit_place_order",
+  title: "Place order",
+  description:
+    "Place an order, checked first against the user's mandate. Returns status accepted, blocked (deny/pause_for_reauth, with reason), rejected or unknown. " +
+    "qty: base coin (linear/option), USD contracts (inverse), quote coin for spot Market Buy unless market_unit=baseCoin. notional_usd: your own USD estimate; the larger of it and the gate's is checked.",
+  input: placeOrderInput,
+  annotations: WRITE,
+  handler: (a, deps) => gated(deps, "bybit_place_order", () => normalizePlace(a)),
+});
+
+/** Amend a resting order; the larger of notional_usd and new qty x live price is checked. */
+export const amendOrder = defineTool({
+  name: "bybit_amend_order",
+  title: "Amend order",
+  description: "Change qty, price or TP/SL of a resting order (by order_id or order_link_id), checked against the mandate.",
+  input: z.strictObject({
+    category,
+    symbol,
+    order_id: orderId.optional(),
+    order_link_id: orderLinkId.optional(),
+    qty: decimal.optional(),
+    price: decimal.optional(),
+    take_profit: decimal.optional(),
+    stop_loss: decimal.optional(),
+    notional_usd: decimal.optional(),
+  }),
+  annotations: WRITE,
+  handler: (a, deps) => gated(deps, "bybit_amend_order", () => normalizeAmend(a)),
+});
+
+/** Cancel one order. Reduces risk: passes a halt and an expired mandate; audited. */
+export const cancelOrder = defineTool({
+  name: "bybit_cancel_order",
+  title: "Cancel order",
+  description: "Cancel a resting order by order_id or order_link_id. Allowed during a halt; audited.",
+  input: z.strictObject({ category, symbol, order_id: orderId.optional(), order_link_id: orderLinkId.optional() }),
+  annotations: WRITE,
+  handler: (a, deps) => gated(deps, "bybit_cancel_order", () => normalizeCancel(a)),
+});
+
+/** Cancel all resting orders in a scope. */
+export const cancelAllOrders = defineTool({
+  name: "bybit_cancel_all_orders",
+  title: "Cancel all orders",
+  description: "Cancel all resting orders of a category; linear/inverse need symbol, base_coin or settle_coin. Allowed during a halt; audited.",
+  input: z.strictObject({ category, symbol: symbol.optional(), base_coin: coin.optional(), settle_coin: coin.optional() }),
+  annotations: WRITE,
+  handler: (a, deps) => gated(deps, "bybit_cancel_all_orders", () => normalizeCancelAll(a)),
+});
+
+/** Set leverage; above the mandate's max_leverage is denied. */
+export const setLeverage = defineTool({
+  name: "bybit_set_leverage",
+  title: "Set leverage",
+  description: "Set buy and sell leverage of a linear/inverse symbol. Above the mandate's max_leverage is denied.",
+  input: z.strictObject({ category, symbol, leverage: decimal }),
+  annotations: WRITE,
+  handler: (a, deps) => gated(deps, "bybit_set_leverage", () => normalizeLeverage(a)),
+});
+
+/** Set TP/SL/trailing stop on a position. */
+export const setTradingStop = defineTool({
+  name: "bybit_set_trading_stop",
+  title: "Set trading stop",
+  description: "Set take-profit, stop-loss or trailing stop on a linear/inverse position (0 clears one). tpsl_mode defaults to Full. Needs a valid mandate and no halt.",
+  input: z.strictObject({
+    category,
+    symbol,
+    position_idx: z.union([z.literal(0), z.literal(1), z.literal(2)]),
+    take_profit: decimal.optional(),
+    stop_loss: decimal.optional(),
+    trailing_stop: decimal.optional(),
+    tpsl_mode: z.enum(["Full", "Partial"]).optional(),
+  }),
+  annotations: WRITE,
+  handler: (a, deps) => gated(deps, "bybit_set_trading_stop", () => normalizeTradingStop(a)),
+});
+
+export const tradeTools = [placeOrder, amendOrder, cancelOrder, cancelAllOrders, setLeverage, setTradingStop];

@@ -1,0 +1,128 @@
+/**
+ * The I/O half of a decision: read everything the gate needs, in parallel,
+ * and record each failure instead of throwing, so the pure gate can fail
+ * closed on it and the ledger can say why.
+ */
+import type { BybitClient } from "../bybit/client.js";
+import type { ListResult, TickerRow } from "../bybit/types.js";
+import { loadMandate } from "../gate/index.js";
+import type { Category, GateIntent, OrderRow, PositionRow, RawFacts } from "../gate/types.js";
+import { readHalt, readTradesToday, type RuntimePaths } from "../state/index.js";
+
+/** Where positions and open orders can sit; all are read so exposure is gross across the account. */
+const POSITION_SCOPES: { category: Category; settleCoin?: string }[] = [
+  { category: "linear", settleCoin: "USDT" },
+  { category: "linear", settleCoin: "USDC" },
+  { category: "inverse" },
+  { category: "option" },
+];
+const ORDER_SCOPES: { category: Category; settleCoin?: string }[] = [...POSITION_SCOPES, { category: "spot" }];
+const MAX_PAGES = 10;
+
+export interface GatherNeeds {
+  quote: boolean;
+  exposure: boolean;
+  openOrders: boolean;
+}
+
+export function needsFor(tool: GateIntent["tool"]): GatherNeeds {
+  switch (tool) {
+    case "place_order":
+    case "amend_order":
+      return { quote: true, exposure: true, openOrders: true };
+    case "set_leverage":
+    case "set_trading_stop":
+    case "cancel_order":
+    case "cancel_all_orders":
+      return { quote: false, exposure: false, openOrders: false };
+  }
+}
+
+/** Read mandate, HALT and counter from disk: cheap, synchronous, re-read on every call. */
+export function readLocalFacts(paths: RuntimePaths | null, brokerKey: string | null, brokerKeyRaw: string, nowMs: number) {
+  if (!paths || !brokerKey) {
+    const reason = `BYBIT_BROKER_KEY "${brokerKeyRaw}" is not a valid broker key, so trading is halted`;
+    return {
+      mandate: { ok: false as const, reason, problems: [{ path: "BYBIT_BROKER_KEY", message: reason }] },
+      halt: { global: false, broker: true, error: reason },
+      tradesToday: null,
+      counterError: reason,
+    };
+  }
+  const mandate = loadMandate(paths.mandate, { brokerKey, nowMs });
+  const halt = readHalt(paths);
+  try {
+    return { mandate, halt, tradesToday: readTradesToday(paths, nowMs) as number | null, counterError: undefined };
+  } catch (err) {
+    return { mandate, halt, tradesToday: null, counterError: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+/** Read quote, positions and open orders from the exchange, in parallel. */
+export async function readExchangeFacts(
+  client: BybitClient,
+  intent: GateIntent,
+  needs: GatherNeeds,
+): Promise<Pick<RawFacts, "quote" | "quoteError" | "positions" | "positionsError" | "openOrders" | "openOrdersError">> {
+  const [quote, positions, openOrders] = await Promise.all([
+    needs.quote ? fetchQuote(client, intent.category, intent.symbol) : Promise.resolve({ value: null }),
+    needs.exposure ? fetchRows<PositionRow>(client, "/v5/position/list", POSITION_SCOPES) : Promise.resolve({ value: [] }),
+    needs.openOrders ? fetchRows<OrderRow>(client, "/v5/order/realtime", ORDER_SCOPES) : Promise.resolve({ value: [] }),
+  ]);
+  return {
+    quote: quote.value,
+    quoteError: quote.error,
+    positions: positions.value,
+    positionsError: positions.error,
+    openOrders: openOrders.value,
+    openOrdersError: openOrders.error,
+  };
+}
+
+async function fetchQuote(client: BybitClient, category: Category, symbol: string) {
+  try {
+    const res = await client.get<ListResult<TickerRow>>("/v5/market/tickers", { category, symbol: symbol.toUpperCase() });
+    const row = res.result?.list?.find((r) => r.symbol === symbol.toUpperCase());
+    if (!row) return { value: null, error: `no ticker for ${symbol} in ${category}` };
+    return { value: { ...row, category, fetchedAtMs: Date.now() } };
+  } catch (err) {
+    return { value: null, error: `quote unavailable: ${err instanceof Error ? err.message : String(err)}` };
+  }
+}
+
+async function fetchRows<Row>(
+  client: BybitClient,
+  path: string,
+  scopes: { category: Category; settleCoin?: string }[],
+): Promise<{ value: (Row & { category: Category })[] | null; error?: string }> {
+  try {
+    const lists = await Promise.all(
+      scopes.map(async (scope) => {
+        const rows: (Row & { category: Category })[] = [];
+        let cursor: string | undefined;
+        for (let page = 0; page < MAX_PAGES; page++) {
+          const res = await client.get<ListResult<Row>>(path, { ...scope, limit: path.includes("position") ? 200 : 50, cursor }, true);
+          for (const r of res.result?.list ?? []) rows.push({ ...r, category: scope.category });
+          cursor = res.result?.nextPageCursor || undefined;
+          if (!cursor) return rows;
+        }
+        throw new Error(`more than ${MAX_PAGES} pages of ${path} for ${scope.category}`);
+      }),
+    );
+    return { value: lists.flat() };
+  } catch (err) {
+    return { value: null, error: `${path} unreadable: ${err instanceof Error ? err.message : String(err)}` };
+  }
+}
+
+/** Find a resting order by orderId or orderLinkId among open orders. */
+export function findOrder(rows: OrderRow[] | null, ref: { orderId?: string; orderLinkId?: string }, symbol: string): OrderRow | null {
+  if (!rows) return null;
+  return (
+    rows.find(
+      (r) =>
+        r.symbol === symbol &&
+        ((ref.orderId !== undefined && r.orderId === ref.orderId) || (ref.orderLinkId !== undefined && r.orderLinkId === ref.orderLinkId)),
+    ) ?? null
+  );
+}
