@@ -1,0 +1,81 @@
+/**
+ * Trades counted per UTC day for one broker, in Vibe-Trading's file
+ * (live/<broker>/trade_counter.json, written by daily_count.py):
+ * `{"date": "2026-05-29", "count": 3}` — Python's json.dumps default
+ * separators, no trailing newline.
+ *
+ * Stricter than Vibe-Trading, which reads any unreadable counter as 0 (fail
+ * open on the count): here a counter that exists but cannot be read or makes
+ * no sense throws StateError and is left untouched, so the gate denies rather
+ * than forget trades. Only a missing file, or a valid file for another UTC
+ * day, reads as 0.
+ *
+ * The read-increment-write is not locked here: callers hold withOrderLock
+ * (the per-broker flock) around check + submit + count, as Vibe-Trading
+ * does. Taking the flock again here would deadlock against the caller, since
+ * flock locks belong to open file descriptions.
+ */
+import { readFileSync } from "node:fs";
+import { StateError } from "../errors.js";
+import { atomicWriteFile, ensureDir, errCode } from "./fsio.js";
+import type { RuntimePaths } from "./paths.js";
+import { pyDumps } from "./pyjson.js";
+
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+/** The UTC calendar date of `nowMs` as YYYY-MM-DD. */
+export function utcDate(nowMs: number): string {
+  return new Date(nowMs).toISOString().slice(0, 10);
+}
+
+/** Trades already counted today (UTC). Missing file or another day → 0; anything unreadable or corrupt throws StateError. */
+export function readTradesToday(paths: RuntimePaths, nowMs: number): number {
+  const stored = readCounter(paths);
+  if (stored === null || stored.date !== utcDate(nowMs)) return 0;
+  return stored.count;
+}
+
+/**
+ * Count one more trade today and return the new count. Throws StateError
+ * (leaving the file as it was) when the counter is corrupt or cannot be
+ * written. Call it inside withOrderLock.
+ */
+export function incrementTradesToday(paths: RuntimePaths, nowMs: number): number {
+  const today = utcDate(nowMs);
+  const stored = readCounter(paths);
+  const count = (stored !== null && stored.date === today ? stored.count : 0) + 1;
+  try {
+    ensureDir(paths.brokerDir);
+    atomicWriteFile(paths.counter, pyDumps({ date: today, count }));
+  } catch (err) {
+    throw new StateError(`could not write the trade counter: ${errCode(err) ?? String(err)}`, paths.counter, err);
+  }
+  return count;
+}
+
+function readCounter(paths: RuntimePaths): { date: string; count: number } | null {
+  let text: string;
+  try {
+    text = readFileSync(paths.counter, "utf8");
+  } catch (err) {
+    if (errCode(err) === "ENOENT") return null;
+    throw new StateError(`cannot read the trade counter: ${errCode(err) ?? String(err)}`, paths.counter, err);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw new StateError("the trade counter is not valid JSON; fix or remove it deliberately", paths.counter, err);
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    throw new StateError("the trade counter is not a JSON object", paths.counter);
+  }
+  const { date, count } = parsed as Record<string, unknown>;
+  if (typeof date !== "string" || !DATE.test(date) || Number.isNaN(Date.parse(`${date}T00:00:00Z`))) {
+    throw new StateError("the trade counter has no valid \"date\" (YYYY-MM-DD)", paths.counter);
+  }
+  if (typeof count !== "number" || !Number.isSafeInteger(count) || count < 0) {
+    throw new StateError("the trade counter's \"count\" is not a non-negative integer", paths.counter);
+  }
+  return { date, count };
+}

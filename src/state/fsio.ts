@@ -1,0 +1,82 @@
+/**
+ * Small filesystem helpers shared by the state stores: atomic replace
+ * (same-directory temp file, fsync, rename, fsync the directory) so a reader
+ * never sees a half-written HALT or counter, and a short synchronous sleep
+ * for bounded lock polling inside synchronous appends.
+ */
+import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { basename, dirname, join } from "node:path";
+
+/** mkdir -p with 0700 for new directories, as Vibe-Trading creates them. */
+export function ensureDir(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+}
+
+/**
+ * Replace `file` with `data` atomically. The temp name carries the pid and a
+ * random part so concurrent writers never share a temp file; on any failure
+ * the temp file is removed and the error rethrown.
+ */
+export function atomicWriteFile(file: string, data: string): void {
+  const dir = dirname(file);
+  const tmp = join(dir, `.${basename(file)}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
+  let fd: number | undefined = openSync(tmp, "wx", 0o600);
+  try {
+    writeAll(fd, Buffer.from(data, "utf8"));
+    fsyncSync(fd);
+    closeSync(fd);
+    fd = undefined;
+    renameSync(tmp, file);
+  } catch (err) {
+    if (fd !== undefined) closeQuietly(fd);
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // already renamed or never created
+    }
+    throw err;
+  }
+  fsyncDir(dir);
+}
+
+/** Write every byte (writeSync may write fewer than asked). */
+export function writeAll(fd: number, buf: Buffer, position?: number): void {
+  let off = 0;
+  while (off < buf.length) {
+    const pos = position === undefined ? null : position + off;
+    off += writeSync(fd, buf, off, buf.length - off, pos);
+  }
+}
+
+/** Make a new or renamed directory entry durable; some filesystems refuse, which is not fatal. */
+export function fsyncDir(dir: string): void {
+  let fd: number | undefined;
+  try {
+    fd = openSync(dir, "r");
+    fsyncSync(fd);
+  } catch {
+    // EINVAL/EISDIR on filesystems without directory fsync: the data itself was fsynced
+  } finally {
+    if (fd !== undefined) closeQuietly(fd);
+  }
+}
+
+export function closeQuietly(fd: number): void {
+  try {
+    closeSync(fd);
+  } catch {
+    // already closed
+  }
+}
+
+const sleepCell = new Int32Array(new SharedArrayBuffer(4));
+/** Block this thread for `ms` milliseconds (used only for short, bounded lock polls). */
+export function sleepSync(ms: number): void {
+  Atomics.wait(sleepCell, 0, 0, ms);
+}
+
+/** The errno code of a thrown fs error, or undefined. */
+export function errCode(err: unknown): string | undefined {
+  return typeof err === "object" && err !== null && "code" in err ? String((err as { code: unknown }).code) : undefined;
+}

@@ -1,0 +1,19 @@
+/** The state layer: runtime paths, kill switch, trade counter, order lock, redaction, audit ledger. */
+export { resolveRuntimeRoot, normalizeBrokerKey, runtimePaths, type RuntimePaths } from "./paths.js";
+export { readHalt, tripHalt, clearHalt } from "./halt.js";
+export { readTradesToday, incrementTradesToday, utcDate } from "./counter.js";
+export { withOrderLock } from "./lock.js";
+export { redact, scrubText, isSensitiveKey, REDACTED } from "./redact.js";
+export {
+  AuditLedger,
+  buildRecord,
+  AUDIT_KINDS,
+  AUDIT_OUTCOMES,
+  type AuditKind,
+  type AuditOutcome,
+  type AuditInput,
+  type AuditRecord,
+  type VerifyResult,
+} from "./audit.js";
+export { canonicalJson, pyDumps, parsePyJson, PyFloat } from "./pyjson.js";
+export { recordHash, GENESIS } from "./chain.js";

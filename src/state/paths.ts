@@ -1,0 +1,86 @@
+/**
+ * Where the shared live-trading state lives on disk. The layout is
+ * Vibe-Trading's (agent/src/live/paths.py, halt.py, daily_count.py,
+ * audit.py), so both programs read and write the same files:
+ *
+ *   <root>/live/HALT                          global kill switch
+ *   <root>/live/<broker>/HALT                 per-broker kill switch
+ *   <root>/live/<broker>/mandate.json         committed mandate
+ *   <root>/live/<broker>/trade_counter.json   {"date": "YYYY-MM-DD", "count": N}
+ *   <root>/live/<broker>/.order_submit.lock   flock around check + submit + count
+ *   <root>/live/audit.jsonl                   append-only ledger
+ *   <root>/live/audit_chain.jsonl             hash-chained copy of the ledger
+ */
+import { homedir } from "node:os";
+import { join, resolve } from "node:path";
+import { StateError } from "../errors.js";
+
+/**
+ * The runtime root: VIBE_RUNTIME_ROOT (what the Python bybit-mcp reads), else
+ * VIBE_TRADING_HOME (what Vibe-Trading reads), else ~/.vibe-trading. A
+ * leading "~" expands to HOME from `env` (falling back to the OS home). The
+ * result is absolute, so it does not move when the working directory does.
+ */
+export function resolveRuntimeRoot(env: NodeJS.ProcessEnv): string {
+  const home = nonEmpty(env.HOME) ?? homedir();
+  const raw = nonEmpty(env.VIBE_RUNTIME_ROOT) ?? nonEmpty(env.VIBE_TRADING_HOME) ?? "~/.vibe-trading";
+  const expanded = raw === "~" ? home : raw.startsWith("~/") ? join(home, raw.slice(2)) : raw;
+  return resolve(expanded);
+}
+
+/**
+ * A broker key as Vibe-Trading normalizes it: trimmed and lower-cased. Empty,
+ * or containing "/", "\" or "..", is not a key (a key is never a path): null.
+ * Callers treat null as "halted" (fail closed), as Vibe-Trading does.
+ */
+export function normalizeBrokerKey(raw: string | undefined): string | null {
+  if (raw === undefined) return null;
+  const key = raw.trim().toLowerCase();
+  if (key === "" || key.includes("/") || key.includes("\\") || key.includes("..")) return null;
+  return key;
+}
+
+/** Every state file for one broker under one runtime root. */
+export interface RuntimePaths {
+  root: string;
+  live: string;
+  globalHalt: string;
+  brokerHalt: string;
+  brokerDir: string;
+  mandate: string;
+  counter: string;
+  lock: string;
+  audit: string;
+  auditChain: string;
+  /** The normalized broker key. */
+  broker: string;
+}
+
+/**
+ * The paths for `broker` under `root`. The key is normalized first; an
+ * invalid key throws StateError (there is no directory for it, and the caller
+ * must refuse to trade rather than guess one).
+ */
+export function runtimePaths(root: string, broker: string): RuntimePaths {
+  const key = normalizeBrokerKey(broker);
+  if (key === null) throw new StateError(`invalid broker key ${JSON.stringify(broker)}: trading stays halted`);
+  const live = join(root, "live");
+  const brokerDir = join(live, key);
+  return Object.freeze({
+    root,
+    live,
+    globalHalt: join(live, "HALT"),
+    brokerHalt: join(brokerDir, "HALT"),
+    brokerDir,
+    mandate: join(brokerDir, "mandate.json"),
+    counter: join(brokerDir, "trade_counter.json"),
+    lock: join(brokerDir, ".order_submit.lock"),
+    audit: join(live, "audit.jsonl"),
+    auditChain: join(live, "audit_chain.jsonl"),
+    broker: key,
+  });
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value !== undefined && value.trim() !== "" ? value.trim() : undefined;
+}
