@@ -10,13 +10,13 @@ import type { Category, GateIntent, OrderRow, PositionRow, RawFacts } from "../g
 import { readHalt, readTradesToday, type RuntimePaths } from "../state/index.js";
 
 /** Where positions and open orders can sit; all are read so exposure is gross across the account. */
-const POSITION_SCOPES: { category: Category; settleCoin?: string }[] = [
+export const POSITION_SCOPES: { category: Category; settleCoin?: string }[] = [
   { category: "linear", settleCoin: "USDT" },
   { category: "linear", settleCoin: "USDC" },
   { category: "inverse" },
   { category: "option" },
 ];
-const ORDER_SCOPES: { category: Category; settleCoin?: string }[] = [...POSITION_SCOPES, { category: "spot" }];
+export const ORDER_SCOPES: { category: Category; settleCoin?: string }[] = [...POSITION_SCOPES, { category: "spot" }];
 const MAX_PAGES = 10;
 
 export interface GatherNeeds {
@@ -90,7 +90,7 @@ async function fetchQuote(client: BybitClient, category: Category, symbol: strin
   }
 }
 
-async function fetchRows<Row>(
+export async function fetchRows<Row>(
   client: BybitClient,
   path: string,
   scopes: { category: Category; settleCoin?: string }[],

@@ -1,0 +1,166 @@
+/**
+ * `bybit-mcp halt` / `unhalt`: the kill switch, a privileged action that is
+ * never an MCP tool. halt trips the HALT file first (that alone stops every
+ * new order, here and in Vibe-Trading), then cancels resting orders, and
+ * when the mandate says flatten_on_halt closes positions with reduce-only
+ * market orders. Every action is audited.
+ */
+import { BybitClient } from "../bybit/client.js";
+import { loadConfig, type Config } from "../config.js";
+import { ConfigError, UsageError } from "../errors.js";
+import { loadMandate } from "../gate/index.js";
+import type { OrderRow, PositionRow } from "../gate/types.js";
+import { AuditLedger, clearHalt, normalizeBrokerKey, runtimePaths, tripHalt, type RuntimePaths } from "../state/index.js";
+import { fetchRows, ORDER_SCOPES, POSITION_SCOPES } from "../trading/gather.js";
+import { newOrderLinkId } from "../trading/normalize.js";
+import { parse } from "./args.js";
+import { EXIT, type CliCommand, type CliIo } from "./types.js";
+
+const HALT_HELP = `Usage: bybit-mcp halt [--broker bybit | --global] --reason TEXT [--no-cancel]
+
+Trips the kill switch: live/<broker>/HALT (or live/HALT with --global). Every
+new order is then refused, here and in Vibe-Trading. Then cancels resting
+orders and, if the mandate has flatten_on_halt: true, closes positions with
+reduce-only market orders. Every action is written to the audit ledger.
+`;
+const UNHALT_HELP = `Usage: bybit-mcp unhalt [--broker bybit | --global]
+
+Clears the kill switch (the per-broker HALT, or the global one with --global).
+`;
+
+function setup(command: string, values: { broker?: string; global?: boolean }, io: CliIo): { config: Config; paths: RuntimePaths; broker: string } {
+  const config = loadConfig(io.env);
+  const raw = values.broker ?? config.brokerKeyRaw;
+  const broker = normalizeBrokerKey(raw);
+  if (!broker) throw new ConfigError(`${command}: "${raw}" is not a valid broker key`, values.broker ? "--broker" : "BYBIT_BROKER_KEY");
+  return { config, paths: runtimePaths(config.runtimeRoot, broker), broker };
+}
+
+function ledgerFor(config: Config, paths: RuntimePaths): AuditLedger {
+  return new AuditLedger(paths, { extraSecrets: [config.apiKey, config.apiSecret].filter((s) => s.length >= 4) });
+}
+
+function record(ledger: AuditLedger, config: Config, kind: "halt_tripped" | "halt_cleared" | "order_cancelled" | "order_placed" | "order_rejected", o: {
+  intent: string;
+  request?: unknown;
+  response?: unknown;
+  outcome: "accepted" | "rejected" | "error";
+  error?: string | null;
+  extra?: Record<string, unknown>;
+}) {
+  return ledger.append({
+    kind,
+    session_id: config.sessionId,
+    intent_normalized: o.intent,
+    mandate_snapshot_ref: null,
+    consent_record_ref: null,
+    broker_request: o.request ?? null,
+    broker_response: o.response ?? null,
+    outcome: o.outcome,
+    gate_decision: null,
+    server: "bybit-mcp",
+    remote_tool: "cli",
+    error: o.error ?? null,
+    extra: o.extra,
+  });
+}
+
+export const haltCommand: CliCommand = async (argv, io) => {
+  const { values } = parse("halt", argv, {
+    broker: { type: "string" },
+    global: { type: "boolean" },
+    reason: { type: "string" },
+    "no-cancel": { type: "boolean" },
+  });
+  if (values.help) {
+    io.stdout(HALT_HELP);
+    return EXIT.OK;
+  }
+  if (!values.reason?.trim()) throw new UsageError("halt: --reason TEXT is required");
+  const { config, paths, broker } = setup("halt", values, io);
+  const scope = values.global ? "global" : "broker";
+  tripHalt(paths, { scope, by: "cli", reason: values.reason.trim() });
+  const ledger = ledgerFor(config, paths);
+  record(ledger, config, "halt_tripped", { intent: `halt ${scope === "global" ? "all brokers" : broker}: ${values.reason.trim()}`, outcome: "accepted", extra: { scope, broker } });
+  io.stdout(`halted (${scope === "global" ? "global" : `broker ${broker}`}): ${scope === "global" ? paths.globalHalt : paths.brokerHalt}\n`);
+  if (values["no-cancel"]) return EXIT.OK;
+  if (!config.apiKey) {
+    io.stderr("halt: no BYBIT_API_KEY, so resting orders were not cancelled and positions not closed; the HALT file still stops new orders\n");
+    return EXIT.CHECK_FAILED;
+  }
+  const mandate = loadMandate(paths.mandate, { brokerKey: broker });
+  const flatten = mandate.ok && mandate.mandate.flatten_on_halt === true;
+  const client = new BybitClient({ baseUrl: config.baseUrl, apiKey: config.apiKey, apiSecret: config.apiSecret, recvWindow: config.recvWindow, timeoutMs: config.httpTimeoutMs });
+  try {
+    const failures = await cancelAndFlatten(client, ledger, config, flatten, io);
+    return failures === 0 ? EXIT.OK : EXIT.CHECK_FAILED;
+  } finally {
+    await client.close();
+  }
+};
+
+async function cancelAndFlatten(client: BybitClient, ledger: AuditLedger, config: Config, flatten: boolean, io: CliIo): Promise<number> {
+  let failures = 0;
+  const orders = await fetchRows<OrderRow>(client, "/v5/order/realtime", ORDER_SCOPES);
+  if (!orders.value) {
+    io.stderr(`halt: could not list resting orders: ${orders.error}\n`);
+    failures++;
+  }
+  for (const o of orders.value ?? []) {
+    const body = { category: o.category, symbol: o.symbol, orderId: o.orderId };
+    try {
+      const res = await client.post("/v5/order/cancel", body);
+      record(ledger, config, "order_cancelled", { intent: `cancel ${o.side.toLowerCase()} ${o.qty} ${o.symbol} (${o.category}) on halt`, request: { path: "/v5/order/cancel", body }, response: res.result, outcome: "accepted" });
+      io.stdout(`cancelled ${o.category} ${o.symbol} ${o.orderId}\n`);
+    } catch (err) {
+      failures++;
+      const msg = err instanceof Error ? err.message : String(err);
+      record(ledger, config, "order_cancelled", { intent: `cancel ${o.symbol} on halt`, request: { path: "/v5/order/cancel", body }, outcome: "error", error: msg });
+      io.stderr(`halt: cancel ${o.symbol} ${o.orderId} failed: ${msg}\n`);
+    }
+  }
+  if (!flatten) return failures;
+  const positions = await fetchRows<PositionRow>(client, "/v5/position/list", POSITION_SCOPES);
+  if (!positions.value) {
+    io.stderr(`halt: could not list positions: ${positions.error}\n`);
+    return failures + 1;
+  }
+  for (const p of positions.value) {
+    if (!p.side || Number(p.size) === 0) continue;
+    const body = {
+      category: p.category,
+      symbol: p.symbol,
+      side: p.side === "Buy" ? "Sell" : "Buy",
+      orderType: "Market",
+      qty: p.size,
+      reduceOnly: true,
+      positionIdx: p.positionIdx ?? 0,
+      orderLinkId: newOrderLinkId(),
+    };
+    try {
+      const res = await client.post("/v5/order/create", body);
+      record(ledger, config, "order_placed", { intent: `close ${p.side.toLowerCase()} ${p.size} ${p.symbol} (${p.category}) reduce-only on halt`, request: { path: "/v5/order/create", body }, response: res.result, outcome: "accepted" });
+      io.stdout(`closed ${p.category} ${p.symbol} ${p.side} ${p.size}\n`);
+    } catch (err) {
+      failures++;
+      const msg = err instanceof Error ? err.message : String(err);
+      record(ledger, config, "order_rejected", { intent: `close ${p.symbol} on halt`, request: { path: "/v5/order/create", body }, outcome: "error", error: msg });
+      io.stderr(`halt: closing ${p.symbol} failed (${msg}); the orderLinkId was ${body.orderLinkId}\n`);
+    }
+  }
+  return failures;
+}
+
+export const unhaltCommand: CliCommand = async (argv, io) => {
+  const { values } = parse("unhalt", argv, { broker: { type: "string" }, global: { type: "boolean" } });
+  if (values.help) {
+    io.stdout(UNHALT_HELP);
+    return EXIT.OK;
+  }
+  const { config, paths, broker } = setup("unhalt", values, io);
+  const scope = values.global ? "global" : "broker";
+  const removed = clearHalt(paths, scope);
+  record(ledgerFor(config, paths), config, "halt_cleared", { intent: `unhalt ${scope === "global" ? "all brokers" : broker}`, outcome: "accepted", extra: { scope, broker, removed } });
+  io.stdout(removed ? `kill switch cleared (${scope})\n` : `no ${scope} kill switch was set\n`);
+  return EXIT.OK;
+};
