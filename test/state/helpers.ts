@@ -1,8 +1,9 @@
 /** Shared fixtures for the state tests: temp runtime roots (never the real home) and python3. */
-import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import ts from "typescript";
 import { afterEach } from "vitest";
 import { runtimePaths, type RuntimePaths } from "../../src/state/index.js";
 
@@ -27,4 +28,42 @@ export function py(script: string, args: string[] = [], input?: string): string 
 export function pyRun(script: string, args: string[] = []): { status: number | null; stdout: string; stderr: string } {
   const r = spawnSync("python3", ["-c", script, ...args], { encoding: "utf8" });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/**
+ * Compile src/state (and src/errors.ts) to plain ESM for child Node
+ * processes, which cannot load TypeScript. The output sits under
+ * node_modules/.cache so the children resolve fs-ext from this checkout.
+ * Returns the path of the compiled src/state/index.js.
+ */
+export function compiledStateModule(): string {
+  if (compiled) return compiled;
+  const repo = join(import.meta.dirname, "..", "..");
+  mkdirSync(join(repo, "node_modules", ".cache"), { recursive: true });
+  const out = mkdtempSync(join(repo, "node_modules", ".cache", "state-test-"));
+  mkdirSync(join(out, "src", "state"), { recursive: true });
+  writeFileSync(join(out, "package.json"), '{"type":"module"}');
+  const files = ["src/errors.ts", ...readdirSync(join(repo, "src", "state")).filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts")).map((f) => `src/state/${f}`)];
+  for (const f of files) {
+    const js = ts.transpileModule(readFileSync(join(repo, f), "utf8"), {
+      compilerOptions: { module: ts.ModuleKind.ES2022, target: ts.ScriptTarget.ES2022 },
+    }).outputText;
+    writeFileSync(join(out, f.replace(/\.ts$/, ".js")), js);
+  }
+  process.on("exit", () => rmSync(out, { recursive: true, force: true }));
+  compiled = join(out, "src", "state", "index.js");
+  return compiled;
+}
+let compiled: string | undefined;
+
+/** Run a Node ESM script (as a file next to nothing in particular) and resolve with its exit status and output. */
+export function nodeChild(script: string, args: string[] = []): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolveRun) => {
+    const child = spawn(process.execPath, ["--input-type=module", "-e", script, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.on("close", (status) => resolveRun({ status, stdout, stderr }));
+  });
 }
