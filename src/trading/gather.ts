@@ -65,9 +65,9 @@ export async function readExchangeFacts(
   needs: GatherNeeds,
 ): Promise<Pick<RawFacts, "quote" | "quoteError" | "positions" | "positionsError" | "openOrders" | "openOrdersError">> {
   const [quote, positions, openOrders] = await Promise.all([
-    needs.quote ? fetchQuote(client, intent.category, intent.symbol) : Promise.resolve({ value: null }),
-    needs.exposure ? fetchRows<PositionRow>(client, "/v5/position/list", POSITION_SCOPES) : Promise.resolve({ value: [] }),
-    needs.openOrders ? fetchRows<OrderRow>(client, "/v5/order/realtime", ORDER_SCOPES) : Promise.resolve({ value: [] }),
+    needs.quote ? fetchQuote(client, intent.category, intent.symbol) : Promise.resolve<Fetched<RawFacts["quote"]>>({ value: null }),
+    needs.exposure ? fetchRows<PositionRow>(client, "/v5/position/list", POSITION_SCOPES) : Promise.resolve<Fetched<PositionRow[] | null>>({ value: [] }),
+    needs.openOrders ? fetchRows<OrderRow>(client, "/v5/order/realtime", ORDER_SCOPES) : Promise.resolve<Fetched<OrderRow[] | null>>({ value: [] }),
   ]);
   return {
     quote: quote.value,
@@ -79,7 +79,9 @@ export async function readExchangeFacts(
   };
 }
 
-async function fetchQuote(client: BybitClient, category: Category, symbol: string) {
+type Fetched<T> = { value: T; error?: string };
+
+async function fetchQuote(client: BybitClient, category: Category, symbol: string): Promise<Fetched<RawFacts["quote"]>> {
   try {
     const res = await client.get<ListResult<TickerRow>>("/v5/market/tickers", { category, symbol: symbol.toUpperCase() });
     const row = res.result?.list?.find((r) => r.symbol === symbol.toUpperCase());

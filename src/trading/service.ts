@@ -27,6 +27,7 @@ import {
 import { findOrder, needsFor, readExchangeFacts, readLocalFacts } from "./gather.js";
 import { lookupByOrderLinkId } from "./lookup.js";
 import { Mutex } from "./mutex.js";
+import { mandateStatus, type MandateStatus } from "./status.js";
 import type { NormalizedCall } from "./normalize.js";
 import { acceptedResult, blockedResult, gateSummary, rejectedResult, unknownResult } from "./results.js";
 
@@ -79,6 +80,11 @@ export class TradingService {
     return this.ruleSetCache;
   }
 
+  /** Mandate, halt, counter, exposure and rules state (bybit_get_mandate_status, `mandate status`). */
+  status(): Promise<MandateStatus> {
+    return mandateStatus({ config: this.deps.config, client: this.deps.client, paths: this.paths, ruleSet: this.ruleSet(), nowMs: this.now() });
+  }
+
   /** Gather facts and decide, without forwarding, counting or auditing (bybit_check_order). */
   async check(call: NormalizedCall): Promise<{ decision: Decision; raw: RawFacts }> {
     return this.decideCall(call);
@@ -94,8 +100,8 @@ export class TradingService {
         return await withOrderLock(paths, { timeoutMs: this.opts.lockTimeoutMs ?? 5000 }, () => this.executeUnlocked(call, remoteTool));
       } catch (err) {
         if (!(err instanceof LockError)) throw err;
-        const { decision } = await this.decideCall(call);
-        return this.refuse(call, remoteTool, override(decision, err.message, "order_lock"));
+        const { decision, raw } = await this.decideCall(call);
+        return this.refuse(call, remoteTool, override(decision, err.message, "order_lock"), mandateRefs(raw));
       }
     });
   }
@@ -116,8 +122,10 @@ export class TradingService {
   }
 
   private async executeUnlocked(call: NormalizedCall, remoteTool: string): Promise<CallToolResult> {
-    let { decision } = await this.decideCall(call);
-    if (!decision.allowed) return this.refuse(call, remoteTool, decision);
+    const checked = await this.decideCall(call);
+    let decision = checked.decision;
+    const refs = mandateRefs(checked.raw);
+    if (!decision.allowed) return this.refuse(call, remoteTool, decision, refs);
 
     const reducesRisk = call.tool === "cancel_order" || call.tool === "cancel_all_orders";
     if (!reducesRisk && this.paths) {
@@ -125,13 +133,13 @@ export class TradingService {
       const halt = readHalt(this.paths);
       if (halt.global || halt.broker || halt.error) {
         decision = override(decision, `trading is halted${halt.error ? ` (${halt.error})` : ""}; nothing was sent`, "halt_flag");
-        return this.refuse(call, remoteTool, decision);
+        return this.refuse(call, remoteTool, decision, refs);
       }
     }
 
     let pending: AuditRecord;
     try {
-      pending = this.audit(call, remoteTool, decision, { outcome: "pending", broker_response: null, error: null });
+      pending = this.audit(call, remoteTool, decision, refs, { outcome: "pending", broker_response: null, error: null });
     } catch (err) {
       const reason = `the audit ledger could not be written, so the order was not sent (${err instanceof Error ? err.message : String(err)})`;
       this.deps.logger.error("audit write failed before forwarding; denied", { error: err });
@@ -142,12 +150,12 @@ export class TradingService {
     try {
       response = (await this.deps.client.post<Record<string, unknown>>(call.path, call.body)).result;
     } catch (err) {
-      return this.afterForwardError(call, remoteTool, decision, pending, err);
+      return this.afterForwardError(call, remoteTool, decision, refs, pending, err);
     }
-    return this.accepted(call, remoteTool, decision, response, pending.audit_id);
+    return this.accepted(call, remoteTool, decision, refs, response, pending.audit_id);
   }
 
-  private accepted(call: NormalizedCall, remoteTool: string, decision: Decision, response: unknown, pendingId: string, note?: string): CallToolResult {
+  private accepted(call: NormalizedCall, remoteTool: string, decision: Decision, refs: MandateRefs, response: unknown, pendingId: string, note?: string): CallToolResult {
     const warnings: string[] = [];
     let tradesToday: number | undefined;
     if (call.tool === "place_order" && this.paths) {
@@ -160,7 +168,7 @@ export class TradingService {
     }
     let auditId: string | null = null;
     try {
-      auditId = this.audit(call, remoteTool, decision, {
+      auditId = this.audit(call, remoteTool, decision, refs, {
         outcome: "accepted",
         broker_response: response,
         error: null,
@@ -173,10 +181,10 @@ export class TradingService {
     return acceptedResult({ remoteTool, brokerResponse: response, auditId: auditId ?? pendingId, decision, note, warnings });
   }
 
-  private async afterForwardError(call: NormalizedCall, remoteTool: string, decision: Decision, pending: AuditRecord, err: unknown): Promise<CallToolResult> {
+  private async afterForwardError(call: NormalizedCall, remoteTool: string, decision: Decision, refs: MandateRefs, pending: AuditRecord, err: unknown): Promise<CallToolResult> {
     const notModified = NOT_MODIFIED[call.tool];
     if (err instanceof BybitApiError && notModified === err.retCode) {
-      return this.accepted(call, remoteTool, decision, { not_modified: true, ret_code: err.retCode, ret_msg: err.retMsg }, pending.audit_id, "Already set; nothing changed.");
+      return this.accepted(call, remoteTool, decision, refs, { not_modified: true, ret_code: err.retCode, ret_msg: err.retMsg }, pending.audit_id, "Already set; nothing changed.");
     }
     const refused =
       (err instanceof BybitApiError && !UNKNOWN_RET_CODES.has(err.retCode)) ||
@@ -185,7 +193,7 @@ export class TradingService {
     if (refused) {
       const retCode = err instanceof BybitApiError ? err.retCode : null;
       const retMsg = err instanceof BybitApiError ? err.retMsg : (err as Error).message;
-      const rec = this.tryAudit(call, remoteTool, decision, {
+      const rec = this.tryAudit(call, remoteTool, decision, refs, {
         kind: "order_rejected",
         outcome: "rejected",
         broker_response: { retCode, retMsg },
@@ -199,25 +207,25 @@ export class TradingService {
     if (call.tool === "place_order" && call.orderLinkId) {
       const found = await lookupByOrderLinkId(this.deps.client, call.intent.category, call.intent.symbol, call.orderLinkId);
       if (found.found && found.status === "accepted") {
-        return this.accepted(call, remoteTool, decision, { orderId: found.row.orderId, orderLinkId: call.orderLinkId, orderStatus: found.row.orderStatus }, pending.audit_id, "Confirmed by orderLinkId lookup after the connection failed.");
+        return this.accepted(call, remoteTool, decision, refs, { orderId: found.row.orderId, orderLinkId: call.orderLinkId, orderStatus: found.row.orderStatus }, pending.audit_id, "Confirmed by orderLinkId lookup after the connection failed.");
       }
       if (found.found) {
-        const rec = this.tryAudit(call, remoteTool, decision, { kind: "order_rejected", outcome: "rejected", broker_response: found.row, error: `order ${found.row.orderStatus}`, extra: { pending_audit_id: pending.audit_id } });
+        const rec = this.tryAudit(call, remoteTool, decision, refs, { kind: "order_rejected", outcome: "rejected", broker_response: found.row, error: `order ${found.row.orderStatus}`, extra: { pending_audit_id: pending.audit_id } });
         return rejectedResult({ retCode: null, retMsg: `order found by orderLinkId with status ${found.row.orderStatus}`, auditId: rec?.audit_id ?? pending.audit_id, remoteTool, orderLinkId: call.orderLinkId });
       }
       const why = found.error ? `the lookup by orderLinkId failed too (${found.error})` : "no order with that orderLinkId was found yet";
-      const rec = this.tryAudit(call, remoteTool, decision, { outcome: "unknown", broker_response: null, error: `${detail} ${why}`, extra: { pending_audit_id: pending.audit_id } });
+      const rec = this.tryAudit(call, remoteTool, decision, refs, { outcome: "unknown", broker_response: null, error: `${detail} ${why}`, extra: { pending_audit_id: pending.audit_id } });
       return unknownResult({ orderLinkId: call.orderLinkId, auditId: rec?.audit_id ?? pending.audit_id, remoteTool, detail: `${detail} After that, ${why}.` });
     }
-    const rec = this.tryAudit(call, remoteTool, decision, { outcome: "unknown", broker_response: null, error: detail, extra: { pending_audit_id: pending.audit_id } });
+    const rec = this.tryAudit(call, remoteTool, decision, refs, { outcome: "unknown", broker_response: null, error: detail, extra: { pending_audit_id: pending.audit_id } });
     return unknownResult({ orderLinkId: call.orderLinkId, auditId: rec?.audit_id ?? pending.audit_id, remoteTool, detail });
   }
 
-  private refuse(call: NormalizedCall, remoteTool: string, decision: Decision): CallToolResult {
+  private refuse(call: NormalizedCall, remoteTool: string, decision: Decision, refs: MandateRefs): CallToolResult {
     let record: AuditRecord | null = null;
     let auditError: string | undefined;
     try {
-      record = this.audit(call, remoteTool, decision, { kind: "breach", outcome: "blocked", broker_response: null, error: decision.reason });
+      record = this.audit(call, remoteTool, decision, refs, { kind: "breach", outcome: "blocked", broker_response: null, error: decision.reason });
     } catch (err) {
       auditError = `the refusal could not be written to the ledger: ${err instanceof Error ? err.message : String(err)}`;
       this.deps.logger.error(auditError);
@@ -225,17 +233,16 @@ export class TradingService {
     return blockedResult({ decision, broker: this.broker, remoteTool, record, auditError });
   }
 
-  private tryAudit(call: NormalizedCall, remoteTool: string, decision: Decision, o: Partial<AuditInput> & Pick<AuditInput, "outcome">): AuditRecord | null {
+  private tryAudit(call: NormalizedCall, remoteTool: string, decision: Decision, refs: MandateRefs, o: Partial<AuditInput> & Pick<AuditInput, "outcome">): AuditRecord | null {
     try {
-      return this.audit(call, remoteTool, decision, o);
+      return this.audit(call, remoteTool, decision, refs, o);
     } catch (err) {
       this.deps.logger.error("audit write failed after forwarding", { error: err, order_link_id: call.orderLinkId });
       return null;
     }
   }
 
-  private audit(call: NormalizedCall, remoteTool: string, decision: Decision, o: Partial<AuditInput> & Pick<AuditInput, "outcome">): AuditRecord {
-    const mandate = (decision.facts as { mandate?: { consent?: { consent_token_sha256?: string; account_ref?: string } } }).mandate;
+  private audit(call: NormalizedCall, remoteTool: string, decision: Decision, refs: MandateRefs, o: Partial<AuditInput> & Pick<AuditInput, "outcome">): AuditRecord {
     const kind =
       o.kind ??
       (call.tool === "cancel_order" || call.tool === "cancel_all_orders" ? "order_cancelled" : "order_placed");
@@ -243,8 +250,8 @@ export class TradingService {
       kind,
       session_id: this.deps.config.sessionId,
       intent_normalized: decision.intent_normalized,
-      mandate_snapshot_ref: mandate?.consent?.consent_token_sha256 ?? null,
-      consent_record_ref: mandate?.consent?.account_ref ?? null,
+      mandate_snapshot_ref: refs.snapshot,
+      consent_record_ref: refs.consent,
       broker_request: { path: call.path, body: call.body },
       broker_response: o.broker_response ?? null,
       outcome: o.outcome,
@@ -261,6 +268,17 @@ export class TradingService {
       },
     });
   }
+}
+
+interface MandateRefs {
+  snapshot: string | null;
+  consent: string | null;
+}
+
+/** The ledger's pointers to the mandate in force: its consent token hash and account_ref. */
+function mandateRefs(raw: RawFacts): MandateRefs {
+  if (!raw.mandate.ok) return { snapshot: null, consent: null };
+  return { snapshot: raw.mandate.mandate.consent.consent_token_sha256, consent: raw.mandate.mandate.consent.account_ref };
 }
 
 /** Turn a decision into a deny decided by a pipeline step outside the rules (lock, halt re-check, ledger). */

@@ -1,0 +1,255 @@
+/**
+ * The gated write tools end to end: built server over stdio, real HTTP to
+ * the simulator, state files on disk as Vibe-Trading reads them.
+ */
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
+import { startSim, type Sim } from "../../src/sim/index.js";
+import { connect, type McpHandle } from "../helpers/mcp.js";
+import { tempRuntime, type Runtime } from "../helpers/runtime.js";
+
+const SECRET = `canary${randomBytes(16).toString("hex")}`;
+let sim: Sim;
+let rt: Runtime;
+let mcp: McpHandle;
+const transcript: string[] = [];
+
+const BUY_500 = { category: "linear", symbol: "BTCUSDT", side: "Buy", order_type: "Market", qty: "0.01" };
+
+beforeEach(async () => {
+  // A fresh exchange per test, so positions from one test never eat another's exposure headroom.
+  sim = await startSim({ apiSecret: SECRET, markDrift: false, rateLimits: false });
+  sim.setMarkPrice("linear", "BTCUSDT", "50000");
+  sim.setMarkPrice("linear", "ETHUSDT", "2500");
+  rt = tempRuntime();
+  rt.writeMandate({ universe: { exclude_symbols: ["DOGEUSDT"] } });
+  mcp = await connect({ BYBIT_BASE_URL: sim.url, BYBIT_API_KEY: sim.apiKey, BYBIT_API_SECRET: SECRET, VIBE_RUNTIME_ROOT: rt.root, BYBIT_HTTP_TIMEOUT: "2" });
+});
+afterEach(async () => {
+  await mcp.close();
+  transcript.push(mcp.stderr());
+  for (const f of ["audit.jsonl", "audit_chain.jsonl"]) if (existsSync(join(rt.live, f))) transcript.push(readFileSync(join(rt.live, f), "utf8"));
+  rt.cleanup();
+  await sim.close();
+});
+afterAll(() => {
+  expect(transcript.join("\n")).not.toContain(SECRET);
+});
+
+async function call(name: string, args: Record<string, unknown>) {
+  const res = await mcp.call(name, args);
+  transcript.push(JSON.stringify(res));
+  return res;
+}
+const creates = () => sim.requests().filter((r) => r.path === "/v5/order/create");
+const counter = () => (existsSync(join(rt.broker, "trade_counter.json")) ? JSON.parse(readFileSync(join(rt.broker, "trade_counter.json"), "utf8")).count : 0);
+const ledger = () =>
+  existsSync(join(rt.live, "audit.jsonl"))
+    ? readFileSync(join(rt.live, "audit.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>)
+    : [];
+
+describe("allowed writes land in the simulator", () => {
+  it("place_order: accepted, filled, counted once, audited pending then accepted", async () => {
+    const res = await call("bybit_place_order", BUY_500);
+    const sc = res.structuredContent as Record<string, any>;
+    expect(res.isError).toBeFalsy();
+    expect(sc.status).toBe("accepted");
+    expect(sc.broker_response.orderId).toBeTruthy();
+    expect(sc.broker_response.orderLinkId).toMatch(/^[A-Za-z0-9_-]{1,36}$/);
+    const order = sim.state().orders.find((o) => o.orderLinkId === sc.broker_response.orderLinkId);
+    expect(order?.orderStatus).toBe("Filled");
+    expect(creates()).toHaveLength(1);
+    expect((creates()[0]!.body as Record<string, unknown>).qty).toBe("0.01");
+    expect(counter()).toBe(1);
+    const recs = ledger();
+    expect(recs.map((r) => [r.kind, r.outcome])).toEqual([["order_placed", "error"], ["order_placed", "accepted"]]);
+    expect(recs[0]!.status).toBe("pending");
+    expect(recs[0]!.order_link_id).toBe(sc.broker_response.orderLinkId);
+    expect(Object.keys(recs[1]!).slice(0, 14)).toEqual([
+      "audit_id", "ts", "session_id", "kind", "intent_normalized", "mandate_snapshot_ref", "consent_record_ref",
+      "broker_request", "broker_response", "outcome", "gate_decision", "server", "remote_tool", "error",
+    ]);
+    expect(sc.audit_id).toBe(recs[1]!.audit_id);
+  });
+
+  it("limit order rests; amend within caps and cancel both land; cancel_all clears the rest", async () => {
+    const placed = await call("bybit_place_order", { ...BUY_500, order_type: "Limit", price: "45000", order_link_id: "rest-1" });
+    expect(placed.structuredContent?.status).toBe("accepted");
+    const amended = await call("bybit_amend_order", { category: "linear", symbol: "BTCUSDT", order_link_id: "rest-1", price: "46000" });
+    expect(amended.structuredContent?.status).toBe("accepted");
+    expect(sim.state().orders.find((o) => o.orderLinkId === "rest-1")?.price).toBe("46000");
+    const cancelled = await call("bybit_cancel_order", { category: "linear", symbol: "BTCUSDT", order_link_id: "rest-1" });
+    expect(cancelled.structuredContent?.status).toBe("accepted");
+    expect(sim.state().orders.find((o) => o.orderLinkId === "rest-1")?.orderStatus).toBe("Cancelled");
+    await call("bybit_place_order", { ...BUY_500, order_type: "Limit", price: "45000", order_link_id: "rest-2" });
+    const all = await call("bybit_cancel_all_orders", { category: "linear", symbol: "BTCUSDT" });
+    expect(all.structuredContent?.status).toBe("accepted");
+    expect(sim.state().orders.find((o) => o.orderLinkId === "rest-2")?.orderStatus).toBe("Cancelled");
+    expect(ledger().some((r) => r.kind === "order_cancelled" && r.outcome === "accepted")).toBe(true);
+  });
+
+  it("set_leverage within max_leverage and set_trading_stop on a position land", async () => {
+    const lev = await call("bybit_set_leverage", { category: "linear", symbol: "ETHUSDT", leverage: 1 });
+    expect(lev.structuredContent?.status).toBe("accepted");
+    await call("bybit_place_order", { category: "linear", symbol: "ETHUSDT", side: "Buy", order_type: "Market", qty: "0.1" });
+    const stop = await call("bybit_set_trading_stop", { category: "linear", symbol: "ETHUSDT", position_idx: 0, stop_loss: "2000" });
+    expect(stop.structuredContent?.status).toBe("accepted");
+    expect(sim.state().positions.find((p) => p.symbol === "ETHUSDT")?.stopLoss).toBe("2000");
+  });
+});
+
+describe("refusals forward nothing", () => {
+  it("over max_order_notional_usd → pause_for_reauth with a readable reason and breach", async () => {
+    const res = await call("bybit_place_order", { ...BUY_500, qty: "0.03" });
+    const sc = res.structuredContent as Record<string, any>;
+    expect(res.isError).toBeFalsy();
+    expect(sc.status).toBe("blocked");
+    expect(sc.decision).toBe("pause_for_reauth");
+    expect(sc.requires_reauthorization).toBe(true);
+    expect(sc.reason).toContain("$1,500.00");
+    expect(sc.reason).toContain("$1,000.00");
+    expect(sc.breach).toMatchObject({ limit: "max_order_notional_usd", proposed_action: { symbol: "BTCUSDT", side: "buy" } });
+    expect(sc.live_action.kind).toBe("breach");
+    expect(sc.live_action.outcome).toBe("blocked");
+    expect(creates()).toHaveLength(0);
+    expect(counter()).toBe(0);
+  });
+
+  it("excluded symbol → deny", async () => {
+    const res = await call("bybit_place_order", { ...BUY_500, symbol: "DOGEUSDT", qty: "100" });
+    expect(res.structuredContent).toMatchObject({ status: "blocked", decision: "deny", requires_reauthorization: false });
+    expect(creates()).toHaveLength(0);
+  });
+
+  it("larger-of: a small qty with a large declared notional_usd is paused", async () => {
+    const res = await call("bybit_place_order", { ...BUY_500, notional_usd: 2500 });
+    expect(res.structuredContent).toMatchObject({ status: "blocked", decision: "pause_for_reauth" });
+    expect(creates()).toHaveLength(0);
+  });
+
+  it("larger-of on amend: new qty x live price over the cap is paused, the order unchanged", async () => {
+    await call("bybit_place_order", { ...BUY_500, order_type: "Limit", price: "45000", order_link_id: "amend-big" });
+    sim.clearRequests();
+    const res = await call("bybit_amend_order", { category: "linear", symbol: "BTCUSDT", order_link_id: "amend-big", qty: "0.05" });
+    expect(res.structuredContent).toMatchObject({ status: "blocked", decision: "pause_for_reauth" });
+    expect(sim.requests().filter((r) => r.path === "/v5/order/amend")).toHaveLength(0);
+    expect(sim.state().orders.find((o) => o.orderLinkId === "amend-big")?.qty).toBe("0.01");
+  });
+
+  it("set_leverage above max_leverage → deny", async () => {
+    const res = await call("bybit_set_leverage", { category: "linear", symbol: "BTCUSDT", leverage: "5" });
+    expect(res.structuredContent).toMatchObject({ status: "blocked", decision: "deny" });
+    expect(sim.requests().filter((r) => r.path === "/v5/position/set-leverage")).toHaveLength(0);
+  });
+
+  it("halt blocks place and amend, but cancel passes and is audited", async () => {
+    await call("bybit_place_order", { ...BUY_500, order_type: "Limit", price: "45000", order_link_id: "halt-rest" });
+    writeFileSync(join(rt.live, "HALT"), "");
+    sim.clearRequests();
+    const place = await call("bybit_place_order", BUY_500);
+    expect(place.structuredContent).toMatchObject({ status: "blocked", decision: "deny" });
+    const amend = await call("bybit_amend_order", { category: "linear", symbol: "BTCUSDT", order_link_id: "halt-rest", price: "44000" });
+    expect(amend.structuredContent?.status).toBe("blocked");
+    const cancel = await call("bybit_cancel_order", { category: "linear", symbol: "BTCUSDT", order_link_id: "halt-rest" });
+    expect(cancel.structuredContent?.status).toBe("accepted");
+    expect(sim.requests().map((r) => r.path).filter((p) => p.startsWith("/v5/order/") && p !== "/v5/order/realtime")).toEqual(["/v5/order/cancel"]);
+  });
+
+  it("an expired mandate pauses orders but lets cancels through", async () => {
+    rt.writeMandate({ consent: { created_at: "2026-01-01T00:00:00Z", expires_at: "2026-02-01T00:00:00Z" } });
+    const res = await call("bybit_place_order", BUY_500);
+    expect(res.structuredContent).toMatchObject({ status: "blocked", decision: "pause_for_reauth", requires_reauthorization: true });
+    const cancel = await call("bybit_cancel_all_orders", { category: "linear", symbol: "BTCUSDT" });
+    expect(cancel.structuredContent?.status).toBe("accepted");
+  });
+
+  it("no mandate, or a corrupt counter → deny, nothing forwarded", async () => {
+    rmSync(join(rt.broker, "mandate.json"));
+    expect((await call("bybit_place_order", BUY_500)).structuredContent).toMatchObject({ status: "blocked", decision: "deny" });
+    rt.writeMandate();
+    writeFileSync(join(rt.broker, "trade_counter.json"), "{not json");
+    expect((await call("bybit_place_order", BUY_500)).structuredContent).toMatchObject({ status: "blocked" });
+    expect(readFileSync(join(rt.broker, "trade_counter.json"), "utf8")).toBe("{not json");
+    expect(creates()).toHaveLength(0);
+  });
+
+  it("an unwritable ledger → deny and nothing forwarded", async () => {
+    mkdirSync(join(rt.live, "audit.jsonl"));
+    const res = await call("bybit_place_order", BUY_500);
+    expect(res.structuredContent).toMatchObject({ status: "blocked", decision: "deny" });
+    expect(String(res.structuredContent?.reason)).toMatch(/audit/);
+    expect(creates()).toHaveLength(0);
+  });
+});
+
+describe("exchange answers after an allow", () => {
+  it("110007 insufficient balance → rejected, no trade counted", async () => {
+    sim.setWalletBalance("USDT", "1");
+    const res = await call("bybit_place_order", BUY_500);
+    expect(res.isError).toBe(true);
+    expect(res.structuredContent).toMatchObject({ status: "rejected", decision: "allow", ret_code: 110007 });
+    expect(counter()).toBe(0);
+    expect(ledger().at(-1)).toMatchObject({ kind: "order_rejected", outcome: "rejected" });
+  });
+
+  it("10006 on create → rejected, not retried", async () => {
+    sim.faults.set({ next: [{ fault: "ret10006", path: "/v5/order/create" }] });
+    const res = await call("bybit_place_order", BUY_500);
+    expect(res.structuredContent).toMatchObject({ status: "rejected", ret_code: 10006 });
+    expect(creates()).toHaveLength(1);
+  });
+
+  it("connection dropped after the exchange took the order → found by orderLinkId, accepted, counted, never resent", async () => {
+    sim.faults.set({ next: [{ fault: "drop_after_process", path: "/v5/order/create" }] });
+    const res = await call("bybit_place_order", { ...BUY_500, order_link_id: "lost-answer-1" });
+    expect(res.structuredContent).toMatchObject({ status: "accepted" });
+    expect(creates()).toHaveLength(1);
+    expect(sim.state().orders.filter((o) => o.orderLinkId === "lost-answer-1")).toHaveLength(1);
+    expect(counter()).toBe(1);
+  });
+
+  it("connection dropped before the exchange acted → unknown after lookup, never resent, not counted", async () => {
+    sim.faults.set({ next: [{ fault: "drop_before_process", path: "/v5/order/create" }] });
+    const res = await call("bybit_place_order", { ...BUY_500, order_link_id: "lost-req-1" });
+    expect(res.isError).toBe(true);
+    expect(res.structuredContent).toMatchObject({ status: "unknown", order_link_id: "lost-req-1" });
+    expect(creates()).toHaveLength(1);
+    expect(counter()).toBe(0);
+    expect(sim.requests().some((r) => r.path === "/v5/order/realtime" && r.query.orderLinkId === "lost-req-1")).toBe(true);
+  });
+
+  it("a hung create → timeout → lookup → unknown, one create only", async () => {
+    sim.faults.set({ next: [{ fault: "hang", path: "/v5/order/create" }] });
+    const res = await call("bybit_place_order", { ...BUY_500, order_link_id: "hung-1" });
+    expect(res.structuredContent).toMatchObject({ status: "unknown" });
+    expect(creates()).toHaveLength(1);
+  });
+});
+
+describe("check_order and mandate status", () => {
+  it("check_order decides without forwarding or counting", async () => {
+    const ok = await call("bybit_check_order", BUY_500);
+    expect(ok.structuredContent).toMatchObject({ decision: "allow", allowed: true });
+    const big = await call("bybit_check_order", { ...BUY_500, qty: "1" });
+    expect(big.structuredContent).toMatchObject({ decision: "pause_for_reauth" });
+    expect((big.structuredContent?.explanation as unknown[]).length).toBeGreaterThan(5);
+    expect(creates()).toHaveLength(0);
+    expect(counter()).toBe(0);
+    expect(ledger()).toHaveLength(0);
+  });
+
+  it("mandate status shows caps, trades left, exposure headroom and halt state", async () => {
+    await call("bybit_place_order", BUY_500);
+    const res = await call("bybit_get_mandate_status", {});
+    const sc = res.structuredContent as Record<string, any>;
+    expect(sc.mandate.loaded).toBe(true);
+    expect(sc.trades.used_today).toBe(1);
+    expect(sc.trades.left_today).toBe(19);
+    expect(sc.halt).toMatchObject({ halted: false });
+    expect(Number(sc.exposure.gross_usd)).toBeGreaterThan(0);
+    expect(Number(sc.exposure.headroom_usd)).toBeLessThan(5000);
+    expect(sc.rules.revision).toMatch(/^[0-9a-f]{64}$|^sha256:/);
+  });
+});
