@@ -52,8 +52,9 @@ export function checkPrice(inst: Instrument, price: string): void {
  */
 export function checkDerivativeQty(inst: Instrument, qty: string, market: boolean, refPrice: string, reduceOnly: boolean): void {
   const lot = inst.lot;
-  if (decCmp(qty, "0") <= 0 || !decIsMultiple(qty, lot.qtyStep)) throw paramsError(`Qty invalid: qty must be a multiple of qtyStep ${lot.qtyStep}`);
+  if (decCmp(qty, "0") <= 0) throw paramsError("Qty invalid");
   if (decCmp(qty, lot.minOrderQty) < 0) throw new RetCodeError(10001, "The number of contracts exceeds minimum limit allowed");
+  if (!decIsMultiple(qty, lot.qtyStep)) throw paramsError(`Qty invalid: qty must be a multiple of qtyStep ${lot.qtyStep}`);
   const max = market && lot.maxMktOrderQty ? lot.maxMktOrderQty : lot.maxOrderQty;
   if (decCmp(qty, max) > 0) throw new RetCodeError(10001, "The number of contracts exceeds maximum limit allowed");
   const minNotional = lot.minNotionalValue;
