@@ -85,6 +85,7 @@ export class BybitClient {
     const t1 = Date.now();
     const server = Number(res.result.timeNano) / 1e6 || res.time;
     this.offsetMs = Math.round(server - (t0 + t1) / 2);
+    this.clockSynced ??= Promise.resolve();
     this.logger.debug("clock synced", { offsetMs: this.offsetMs });
   }
 
