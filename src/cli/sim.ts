@@ -78,7 +78,8 @@ function parse(argv: string[]): Parsed {
       },
     }));
   } catch (err) {
-    throw new UsageProblem(err instanceof Error ? err.message : String(err));
+    // parseArgs explains some mistakes over several lines; the contract is one line.
+    throw new UsageProblem((err instanceof Error ? err.message : String(err)).split("\n")[0]!.trim());
   }
   if (values.host !== undefined && values.host.trim() === "") throw new UsageProblem("--host must not be empty");
   if (values.state !== undefined && values.state.trim() === "") throw new UsageProblem("--state must name a file");
