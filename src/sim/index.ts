@@ -15,7 +15,7 @@ import { PriceModel } from "./prices.js";
 import { RateLimiter } from "./ratelimit.js";
 import { createSimServer } from "./server.js";
 import { freshState, loadState, saveState } from "./state.js";
-import type { Category, Sim, SimOptions, SimRequestLog, SimSnapshot } from "./types.js";
+import type { Category, Sim, SimOptions, SimPositionRow, SimRequestLog, SimSnapshot } from "./types.js";
 
 export type {
   Category,
@@ -26,6 +26,7 @@ export type {
   SimFaults,
   SimOptions,
   SimOrder,
+  SimPositionRow,
   SimRequestLog,
   SimSnapshot,
 } from "./types.js";
@@ -66,7 +67,7 @@ export async function startSim(options: SimOptions = {}): Promise<Sim> {
     orders: structuredClone(state.orders),
     positions: state.positions.flatMap((p) => {
       const inst = findInstrument(p.category, p.symbol);
-      return inst ? [book.positionRow(inst, true)] : [];
+      return inst ? [book.positionRow(inst, true) as SimPositionRow] : [];
     }),
     wallet: { ...state.wallet },
     leverage: { ...state.leverage },

@@ -9,7 +9,7 @@ import { ILLEGAL_CATEGORY, RetCodeError, SYMBOL_INVALID, intParam, paginate, par
 import { type Instrument, findInstrument } from "./fixtures.js";
 import { type Book, isOpen } from "./book.js";
 import { checkDerivativeQty, checkOrderLinkId, checkPrice, checkSpotQty, decimalField, stringField } from "./order-rules.js";
-import { snapDown } from "./prices.js";
+import { floorToStep } from "./prices.js";
 import { type Category, type SimOrder, isCategory } from "./types.js";
 
 export type Params = Record<string, unknown>;
@@ -146,7 +146,7 @@ function checkFunds(book: Book, inst: Instrument, side: "Buy" | "Sell", qty: str
 function fillMarket(book: Book, inst: Instrument, order: SimOrder, price: string, quoteUnit: boolean, tpsl: { takeProfit?: string; stopLoss?: string }): void {
   let filled = order.qty;
   if (inst.category === "spot") {
-    const base = quoteUnit ? snapDown(Number(decDiv(order.qty, price, 12)), inst.lot.qtyStep) : order.qty;
+    const base = quoteUnit ? floorToStep(decDiv(order.qty, price, 12), inst.lot.qtyStep) : order.qty;
     const value = decMul(base, price);
     if (order.side === "Buy") {
       book.credit(inst.quoteCoin, decSub("0", value));

@@ -5,7 +5,7 @@
  * are computed with doubles but every price leaves here snapped to the tick
  * with exact decimal math, so no float noise reaches a response.
  */
-import { decFormat, decMul } from "../util/decimal.js";
+import { decDiv, decFormat, decMul } from "../util/decimal.js";
 import { type Instrument, findInstrument } from "./fixtures.js";
 import type { Category } from "./types.js";
 
@@ -91,6 +91,12 @@ export function snap(x: number, step: string): string {
 export function snapDown(x: number, step: string): string {
   const units = Math.max(Math.floor(x / Number(step) + 1e-9), 0);
   return decFormat(decMul(String(units), step), decimalsOf(step), false);
+}
+
+/** The largest multiple of `step` not above a non-negative decimal, exactly (quantities that are traded). */
+export function floorToStep(value: string, step: string): string {
+  const units = decDiv(value, step, 8).split(".")[0] ?? "0";
+  return decFormat(decMul(units, step), decimalsOf(step), false);
 }
 
 /** A deterministic number in [0, 1) for an integer seed. */

@@ -161,11 +161,29 @@ export interface ExchangeState {
   realised: Record<string, string>;
 }
 
+/** A Bybit v5 position row with its category (the fields tests read most, plus the rest). */
+export interface SimPositionRow {
+  category: Category;
+  symbol: string;
+  side: "Buy" | "Sell" | "";
+  size: string;
+  avgPrice: string;
+  positionValue: string;
+  leverage: string;
+  markPrice: string;
+  unrealisedPnl: string;
+  takeProfit: string;
+  stopLoss: string;
+  trailingStop: string;
+  positionIdx: number;
+  [field: string]: unknown;
+}
+
 /** A deep copy of the exchange's books, for tests and GET /__sim/state. */
 export interface SimSnapshot {
   orders: SimOrder[];
   /** Open positions rendered as Bybit position rows (with category). */
-  positions: Array<Record<string, unknown>>;
+  positions: SimPositionRow[];
   /** coin -> wallet balance. */
   wallet: Record<string, string>;
   /** "category:SYMBOL" -> leverage (only symbols whose leverage was set or used). */

@@ -64,6 +64,16 @@ describe("one-shot faults", () => {
     await expect(call(sim, "GET", "/v5/market/time", { timeoutMs: 200 })).rejects.toThrow(/client timeout/);
   });
 
+  it("close() ends a hung request instead of waiting for it", async () => {
+    const own = await startSim();
+    own.faults.set({ next: [{ fault: "hang", path: "/v5/order/create" }] });
+    const pending = post(own, "/v5/order/create", order());
+    await new Promise((r) => setTimeout(r, 50));
+    await own.close();
+    await expect(pending).rejects.toThrow();
+    expect(own.state().orders).toEqual([]);
+  });
+
   it("count and path prefix decide which requests a fault hits", async () => {
     sim.faults.set({ next: [{ fault: "ret10016", path: "/v5/market/tickers", count: 2 }] });
     expect((await get(sim, "/v5/market/time")).json.retCode).toBe(0);

@@ -68,6 +68,16 @@ describe("market orders", () => {
     expect(sim.state().orders.at(-1)).toMatchObject({ cumExecQty: "0.01", marketUnit: "baseCoin" });
   });
 
+  it("options: a limit rests and a market order opens a position in contracts", async () => {
+    const opt = (over: Record<string, unknown>) => post(sim, "/v5/order/create", order({ category: "option", symbol: "BTC-26DEC26-100000-C", ...over }));
+    expect((await opt({ orderType: "Limit", price: "14000", qty: "0.1" })).json.retCode).toBe(0);
+    expect((await opt({ orderType: "Limit", price: "14001", qty: "0.1" })).json.retCode).toBe(10001); // tick 5
+    expect((await opt({ qty: "0.2" })).json.retCode).toBe(0);
+    const pos = await get(sim, "/v5/position/list", "category=option");
+    expect(pos.json.result.list).toHaveLength(1);
+    expect(pos.json.result.list[0]).toMatchObject({ symbol: "BTC-26DEC26-100000-C", side: "Buy", size: "0.2" });
+  });
+
   it("reduceOnly that would not reduce is 110017", async () => {
     expect((await create({ reduceOnly: true })).json.retCode).toBe(110017);
     await create({ qty: "0.01" });
