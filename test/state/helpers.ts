@@ -6,6 +6,7 @@ import { join } from "node:path";
 import ts from "typescript";
 import { afterEach } from "vitest";
 import { runtimePaths, type RuntimePaths } from "../../src/state/index.js";
+import { packageRoot } from "../../src/util/package-root.js";
 
 const roots: string[] = [];
 afterEach(() => {
@@ -38,7 +39,7 @@ export function pyRun(script: string, args: string[] = []): { status: number | n
  */
 export function compiledStateModule(): string {
   if (compiled) return compiled;
-  const repo = join(import.meta.dirname, "..", "..");
+  const repo = packageRoot(); // not relative to this file: the suite may also run from dist/
   mkdirSync(join(repo, "node_modules", ".cache"), { recursive: true });
   const out = mkdtempSync(join(repo, "node_modules", ".cache", "state-test-"));
   mkdirSync(join(out, "src", "state"), { recursive: true });
