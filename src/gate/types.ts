@@ -114,6 +114,13 @@ export interface RawFacts {
   /** Trades already counted today (UTC); null when the counter is corrupt/unreadable. */
   tradesToday: number | null;
   counterError?: string;
+  /**
+   * The UTC date ("YYYY-MM-DD") trade_counter.json was written for, when the
+   * caller read it raw. If it is not today's UTC date the gate counts 0 for
+   * today (the day rolled over at UTC midnight). Omit when tradesToday is
+   * already today's count.
+   */
+  counterDate?: string;
 }
 
 /** Outcome of loading mandate.json: the validated mandate, or why there is none. */
@@ -147,6 +154,14 @@ export interface Mandate {
     expires_at: string;
   };
   flatten_on_halt?: boolean;
+  /** Vibe-Trading #1435 options ceilings; null/absent = options disabled. Not enforceable here: option orders are denied. */
+  option_limits?: {
+    max_premium_per_order_usd: number;
+    max_loss_per_order_usd: number;
+    max_premium_per_day_usd: number;
+    max_loss_per_day_usd: number;
+    allow_naked_short?: boolean;
+  } | null;
   [extra: string]: unknown;
 }
 
@@ -169,11 +184,17 @@ export interface ProposedAction {
 
 /** One condition of one rule, as evaluated. */
 export interface ConditionExplanation {
+  /** Where in the rule's tree, e.g. "all[0]" or "any[1]". */
+  where?: string;
   fact: string;
   path?: string;
   operator: string;
+  /** The threshold, resolved when the rule compares against another fact. */
   value: unknown;
+  /** "mandate.hard_caps.max_leverage" when the threshold came from a fact. */
+  valueRef?: string;
   factValue: unknown;
+  /** null when the engine did not evaluate the condition. */
   result: boolean | null;
 }
 

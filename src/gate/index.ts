@@ -1,0 +1,20 @@
+/**
+ * The mandate gate's public API. The write path gathers RawFacts (I/O), then
+ * calls decide(); everything here is pure except loading files.
+ */
+export { loadMandate, validateMandate, brokerKeyProblem } from "./mandate.js";
+export {
+  loadRuleSet,
+  loadRuleSetOrError,
+  lintRuleSet,
+  defaultRulesDir,
+  REQUIRED_COVERAGE,
+  type RuleSet,
+  type RuleDef,
+  type ValueRef,
+} from "./rules.js";
+export { decide, smokeRuleSet, intentNormalized, GATE_ERROR, GATE_RULES_INVALID, type DecideOptions } from "./decide.js";
+export { buildFacts, DEFAULT_MAX_QUOTE_AGE_MS, type Facts, type BuildFactsOptions } from "./facts.js";
+export { grossExposure, orderNotional } from "./notional.js";
+export { parseIsoTimestamp, utcDate } from "./time.js";
+export type * from "./types.js";
