@@ -180,18 +180,20 @@ function kline(q: Query, ctx: MarketContext): unknown {
   if (start !== undefined && start > end) return { category: c, symbol: inst.symbol, list: [] };
   const firstStart = start === undefined ? -Infinity : bucket(interval, start)[0];
   const list: string[][] = [];
+  const anchor = bucket(interval, now)[0];
   let [s, e] = bucket(interval, end);
   while (list.length < limit && s >= firstStart && s >= 0) {
-    list.push(candle(inst, ctx, s, Math.min(e, now), now));
+    list.push(candle(inst, ctx, s, e, now, anchor));
     const prev = bucket(interval, s - 1);
     [s, e] = prev;
   }
   return { category: c, symbol: inst.symbol, list };
 }
 
-function candle(inst: Instrument, ctx: MarketContext, s: number, e: number, now: number): string[] {
-  const open = ctx.prices.historical(inst, s, now);
-  const close = e >= now ? Number(ctx.prices.mark(inst)) : ctx.prices.historical(inst, e, now);
+/** The candle [s, e); the one still open at `now` closes at the mark. */
+function candle(inst: Instrument, ctx: MarketContext, s: number, e: number, now: number, anchor: number): string[] {
+  const open = ctx.prices.historical(inst, s, anchor);
+  const close = e > now ? Number(ctx.prices.mark(inst)) : ctx.prices.historical(inst, e, anchor);
   const r = unitHash(Math.floor(s / 1000));
   const high = Math.max(open, close) * (1 + 0.0015 * r);
   const low = Math.min(open, close) * (1 - 0.0015 * unitHash(Math.floor(s / 1000) + 7));

@@ -63,15 +63,17 @@ export class PriceModel {
 
   /**
    * A deterministic historical price at time t that meets the current mark
-   * at `now`: mark x (1 + w(t) - w(now)) with w a sum of slow sines.
+   * at `anchor`: mark x (1 + w(t) - w(anchor)) with w a sum of slow sines.
+   * Callers anchor at the start of the current candle, so history only
+   * shifts when a new candle opens, as on a real chart.
    */
-  historical(inst: Instrument, t: number, now: number): number {
+  historical(inst: Instrument, t: number, anchor: number): number {
     const w = (x: number): number =>
       0.03 * Math.sin((2 * Math.PI * x) / (30 * 86_400_000) + inst.phase) +
       0.01 * Math.sin((2 * Math.PI * x) / 86_400_000 + inst.phase) +
       0.002 * Math.sin((2 * Math.PI * x) / 3_600_000) +
       0.0006 * Math.sin((2 * Math.PI * x) / 300_000);
-    return Number(this.mark(inst)) * (1 + w(t) - w(now));
+    return Number(this.mark(inst)) * (1 + w(t) - w(anchor));
   }
 }
 
