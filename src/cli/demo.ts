@@ -79,7 +79,7 @@ export const demoCommand: CliCommand = async (argv, io) => {
     await call("2. Allowed: buy 0.01 BTC (~$500) — forwarded, filled, counted, audited", "bybit_place_order", { ...buy, qty: "0.01" });
     await call("3. Paused: buy 0.03 BTC (~$1,500) is over the $1,000 order cap — needs the user's re-authorization", "bybit_place_order", { ...buy, qty: "0.03" });
     await call("4. Denied: DOGEUSDT is excluded by the mandate", "bybit_place_order", { category: "linear", symbol: "DOGEUSDT", side: "Buy", order_type: "Market", qty: "100" });
-    await call("5. A resting limit order", "bybit_place_order", { ...buy, order_type: "Limit", price: "45000", qty: "0.01", order_link_id: "demo-resting-1" });
+    await call("5. A resting limit order", "bybit_place_order", { ...buy, order_type: "Limit", price: "48000", qty: "0.01", order_link_id: "demo-resting-1" });
 
     out("== 6. The user trips the kill switch: bybit-mcp halt --reason \"demo\"");
     const haltIo: CliIo = { env: { ...env }, stdout: (t) => io.stdout(indent(t.trimEnd()) + "\n"), stderr: (t) => io.stdout(indent(t.trimEnd()) + "\n") };

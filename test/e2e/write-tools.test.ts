@@ -3,7 +3,7 @@
  * the simulator, state files on disk as Vibe-Trading reads them.
  */
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startSim, type Sim } from "../../src/sim/index.js";
@@ -30,7 +30,7 @@ beforeEach(async () => {
 afterEach(async () => {
   await mcp.close();
   transcript.push(mcp.stderr());
-  for (const f of ["audit.jsonl", "audit_chain.jsonl"]) if (existsSync(join(rt.live, f))) transcript.push(readFileSync(join(rt.live, f), "utf8"));
+  for (const f of ["audit.jsonl", "audit_chain.jsonl"]) if (existsSync(join(rt.live, f)) && statSync(join(rt.live, f)).isFile()) transcript.push(readFileSync(join(rt.live, f), "utf8"));
   rt.cleanup();
   await sim.close();
 });
@@ -75,15 +75,15 @@ describe("allowed writes land in the simulator", () => {
   });
 
   it("limit order rests; amend within caps and cancel both land; cancel_all clears the rest", async () => {
-    const placed = await call("bybit_place_order", { ...BUY_500, order_type: "Limit", price: "45000", order_link_id: "rest-1" });
+    const placed = await call("bybit_place_order", { ...BUY_500, order_type: "Limit", price: "48000", order_link_id: "rest-1" });
     expect(placed.structuredContent?.status).toBe("accepted");
-    const amended = await call("bybit_amend_order", { category: "linear", symbol: "BTCUSDT", order_link_id: "rest-1", price: "46000" });
+    const amended = await call("bybit_amend_order", { category: "linear", symbol: "BTCUSDT", order_link_id: "rest-1", price: "49000" });
     expect(amended.structuredContent?.status).toBe("accepted");
-    expect(sim.state().orders.find((o) => o.orderLinkId === "rest-1")?.price).toBe("46000");
+    expect(sim.state().orders.find((o) => o.orderLinkId === "rest-1")?.price).toBe("49000");
     const cancelled = await call("bybit_cancel_order", { category: "linear", symbol: "BTCUSDT", order_link_id: "rest-1" });
     expect(cancelled.structuredContent?.status).toBe("accepted");
     expect(sim.state().orders.find((o) => o.orderLinkId === "rest-1")?.orderStatus).toBe("Cancelled");
-    await call("bybit_place_order", { ...BUY_500, order_type: "Limit", price: "45000", order_link_id: "rest-2" });
+    await call("bybit_place_order", { ...BUY_500, order_type: "Limit", price: "48000", order_link_id: "rest-2" });
     const all = await call("bybit_cancel_all_orders", { category: "linear", symbol: "BTCUSDT" });
     expect(all.structuredContent?.status).toBe("accepted");
     expect(sim.state().orders.find((o) => o.orderLinkId === "rest-2")?.orderStatus).toBe("Cancelled");
@@ -130,7 +130,7 @@ describe("refusals forward nothing", () => {
   });
 
   it("larger-of on amend: new qty x live price over the cap is paused, the order unchanged", async () => {
-    await call("bybit_place_order", { ...BUY_500, order_type: "Limit", price: "45000", order_link_id: "amend-big" });
+    await call("bybit_place_order", { ...BUY_500, order_type: "Limit", price: "48000", order_link_id: "amend-big" });
     sim.clearRequests();
     const res = await call("bybit_amend_order", { category: "linear", symbol: "BTCUSDT", order_link_id: "amend-big", qty: "0.05" });
     expect(res.structuredContent).toMatchObject({ status: "blocked", decision: "pause_for_reauth" });
@@ -145,12 +145,12 @@ describe("refusals forward nothing", () => {
   });
 
   it("halt blocks place and amend, but cancel passes and is audited", async () => {
-    await call("bybit_place_order", { ...BUY_500, order_type: "Limit", price: "45000", order_link_id: "halt-rest" });
+    await call("bybit_place_order", { ...BUY_500, order_type: "Limit", price: "48000", order_link_id: "halt-rest" });
     writeFileSync(join(rt.live, "HALT"), "");
     sim.clearRequests();
     const place = await call("bybit_place_order", BUY_500);
     expect(place.structuredContent).toMatchObject({ status: "blocked", decision: "deny" });
-    const amend = await call("bybit_amend_order", { category: "linear", symbol: "BTCUSDT", order_link_id: "halt-rest", price: "44000" });
+    const amend = await call("bybit_amend_order", { category: "linear", symbol: "BTCUSDT", order_link_id: "halt-rest", price: "48500" });
     expect(amend.structuredContent?.status).toBe("blocked");
     const cancel = await call("bybit_cancel_order", { category: "linear", symbol: "BTCUSDT", order_link_id: "halt-rest" });
     expect(cancel.structuredContent?.status).toBe("accepted");
