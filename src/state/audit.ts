@@ -21,18 +21,25 @@
  * the caller gave none, an `error` sentence saying so. A Vibe-Trading reader
  * therefore never mistakes such a record for a success.
  *
- * Speed. ledger.py verifies the whole chain before every append (O(n)). Here
- * the full chain is verified the first time this process appends to the file,
- * and again whenever the file is not exactly as this process left it (device,
- * inode, size or ctime differ — ctime changes on any write, truncation, chmod
- * or utimes, and cannot be set back by a user). Otherwise only the last line
- * is checked, byte for byte, against the line this process wrote. So a chain
- * broken by anyone else is still refused, while steady appends cost O(1).
+ * Speed. ledger.py verifies the whole chain before every append (O(n)
+ * parsing and hashing). Here the full chain is verified the first time this
+ * process appends to the file. After that this process remembers the tip it
+ * left (seq, record_hash, its last line's bytes, the file's device, inode,
+ * size and ctime — ctime changes on any write, truncation, chmod or utimes
+ * and cannot be set back by a user) and a running SHA-256 of the file's bytes:
+ *  - file exactly as we left it: only the last line is compared, byte for
+ *    byte, with the line we wrote (O(1));
+ *  - same file, grown (another process appended): the old bytes must still
+ *    hash to the running digest (a plain read + SHA-256, no parsing), then
+ *    only the new lines are verified from the remembered tip;
+ *  - anything else (shrunk, replaced, rewritten): full verification again.
+ * So a chain broken by anyone else is still refused, while steady appends
+ * cost O(1) and interleaved appends cost a hash of the file, not a re-parse.
  */
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID, type Hash } from "node:crypto";
 import { fstatSync, fsyncSync, openSync, readSync, type BigIntStats } from "node:fs";
 import { AuditError } from "../errors.js";
-import { activeStart, CHAIN_KEYS, recordHash, verifyChainFiles, walkChain, type ChainTip } from "./chain.js";
+import { activeStart, CHAIN_KEYS, recordHash, verifyChainFiles, walkChain, type ChainTip, type WalkResult } from "./chain.js";
 import { closeQuietly, ensureDir, errCode, fsyncDir, sleepSync, writeAll } from "./fsio.js";
 import type { RuntimePaths } from "./paths.js";
 import { pyDumps } from "./pyjson.js";
@@ -146,6 +153,8 @@ interface KnownTip extends ChainTip {
   size: bigint;
   ctimeNs: bigint;
   lastLine: Buffer;
+  /** SHA-256 over the file's bytes [0, size). */
+  digest: Hash;
 }
 const knownTips = new Map<string, KnownTip>();
 
@@ -179,14 +188,15 @@ export class AuditLedger {
       const seq = tip.seq + 1;
       const hash = recordHash(seq, tip.hash, record);
       const line = Buffer.from(`${pyDumps({ ...record, seq, prev_record_hash: tip.hash, record_hash: hash })}\n`, "utf8");
-      writeAll(fd, tip.needsNewline ? Buffer.concat([Buffer.from("\n"), line]) : line);
+      const bytes = tip.needsNewline ? Buffer.concat([Buffer.from("\n"), line]) : line;
+      writeAll(fd, bytes);
       fsyncSync(fd);
       if (tip.created) fsyncDir(this.paths.live);
       const st = fstatSync(fd, { bigint: true });
-      knownTips.set(this.paths.auditChain, { ...identity(st), seq, hash, lastLine: line });
+      tip.digest.update(bytes);
+      knownTips.set(this.paths.auditChain, { ...identity(st), seq, hash, lastLine: line, digest: tip.digest });
       return record;
     } catch (err) {
-      knownTips.delete(this.paths.auditChain);
       if (err instanceof AuditError) throw err;
       throw new AuditError(`could not append to the audit ledger: ${errCode(err) ?? String(err)}`, err);
     } finally {
@@ -259,23 +269,33 @@ export class AuditLedger {
   }
 
   /** The chain tip to extend, verified (see the module comment); throws AuditError on a broken chain. */
-  private verifiedTip(fd: number): ChainTip & { created: boolean; needsNewline: boolean } {
+  private verifiedTip(fd: number): ChainTip & { created: boolean; needsNewline: boolean; digest: Hash } {
     const st = fstatSync(fd, { bigint: true });
     const known = knownTips.get(this.paths.auditChain);
+    knownTips.delete(this.paths.auditChain); // re-set only after a successful append
     if (known !== undefined && sameFile(known, st) && lastBytesEqual(fd, st.size, known.lastLine)) {
-      return { seq: known.seq, hash: known.hash, created: false, needsNewline: false };
+      return { seq: known.seq, hash: known.hash, created: false, needsNewline: false, digest: known.digest };
     }
     const buf = readAll(fd, Number(st.size));
-    const result = walkChain(buf.toString("utf8"), this.paths.auditChain, activeStart(this.paths.auditChain));
+    let result: WalkResult;
+    let digest: Hash;
+    const grown = known !== undefined && known.dev === st.dev && known.ino === st.ino && BigInt(buf.length) > known.size;
+    const prefix = grown ? buf.subarray(0, Number(known.size)) : undefined;
+    if (grown && prefix !== undefined && createHash("sha256").update(prefix).digest().equals(known.digest.copy().digest())) {
+      // Our bytes are untouched: verify only what others appended since.
+      result = walkChain(buf.subarray(prefix.length).toString("utf8"), this.paths.auditChain, { seq: known.seq, hash: known.hash });
+      digest = known.digest.copy().update(buf.subarray(prefix.length));
+    } else {
+      result = walkChain(buf.toString("utf8"), this.paths.auditChain, activeStart(this.paths.auditChain));
+      digest = createHash("sha256").update(buf);
+    }
     if (!result.ok && result.break !== undefined) {
       const b = result.break;
-      throw new AuditError(
-        `the audit chain is broken at seq ${b.seq} (${b.reason}: ${b.detail}); refusing to extend it`,
-      );
+      throw new AuditError(`the audit chain is broken at seq ${b.seq} (${b.reason}: ${b.detail}); refusing to extend it`);
     }
     // A last line without its newline (a torn write) must not be glued to ours.
     const needsNewline = buf.length > 0 && buf[buf.length - 1] !== 0x0a;
-    return { seq: result.seq, hash: result.hash, created: st.size === 0n, needsNewline };
+    return { seq: result.seq, hash: result.hash, created: st.size === 0n, needsNewline, digest };
   }
 }
 

@@ -270,7 +270,8 @@ class Parser {
       this.ws();
       const v = this.value();
       // Python dicts keep the first position and the last value of a repeated key, as JS objects do.
-      Object.defineProperty(obj, key, { value: v, enumerable: true, writable: true, configurable: true });
+      if (key === "__proto__") Object.defineProperty(obj, key, { value: v, enumerable: true, writable: true, configurable: true });
+      else obj[key] = v;
       this.ws();
       const c = this.s[this.i++];
       if (c === "}") return obj;

@@ -58,12 +58,23 @@ const EXACT = new Set(EXACT_KEYS);
 const EXACT_FOLDED = new Set(EXACT_KEYS.map(fold));
 const MARKERS_FOLDED = MARKERS.map(fold);
 
+// Keys repeat across records (qty, symbol, orderLinkId...): remember verdicts, boundedly.
+const keyVerdicts = new Map<string, boolean>();
+
 /** Whether a value stored under `key` must be redacted. */
 export function isSensitiveKey(key: string): boolean {
+  const cached = keyVerdicts.get(key);
+  if (cached !== undefined) return cached;
   const normalized = key.trim().toLowerCase();
-  if (EXACT.has(normalized) || MARKERS.some((m) => normalized.includes(m))) return true;
   const folded = fold(key);
-  return EXACT_FOLDED.has(folded) || MARKERS_FOLDED.some((m) => folded.includes(m));
+  const verdict =
+    EXACT.has(normalized) ||
+    MARKERS.some((m) => normalized.includes(m)) ||
+    EXACT_FOLDED.has(folded) ||
+    MARKERS_FOLDED.some((m) => folded.includes(m));
+  if (keyVerdicts.size >= 10_000) keyVerdicts.clear();
+  keyVerdicts.set(key, verdict);
+  return verdict;
 }
 
 // Credential names recognized in free text; longer names first so access_token is not cut to token.
@@ -78,6 +89,8 @@ const KV = new RegExp(
   "gi",
 );
 const BEARER = /\b(bearer)\s+[A-Za-z0-9._~+/-]+=*/gi;
+const BEARER_HINT = /bearer/i;
+const TOKEN_HINT = /sk-|gh[pousr]_|xox|AKIA|pypi-|eyJ/;
 const URL_USERINFO = /(?<=:\/\/)[^\s/?#@]+@/g;
 const BARE_TOKEN = new RegExp(
   "(?<![A-Za-z0-9_-])(?:" +
@@ -96,13 +109,16 @@ const BARE_TOKEN = new RegExp(
 /** Replace secret-looking parts of free text (and any literal `extraSecrets`) with "[redacted]". Idempotent. */
 export function scrubText(text: string, extraSecrets: string[] = []): string {
   let s = replaceLiterals(text, extraSecrets);
-  s = s.replace(BEARER, `$1 ${REDACTED}`);
-  s = s.replace(URL_USERINFO, `${REDACTED}@`);
-  s = s.replace(KV, (_m, q: string, name: string, sep: string, value: string) => {
-    const vq = value.startsWith('"') || value.startsWith("'") ? value[0] : "";
-    return `${q}${name}${q}${sep}${vq}${REDACTED}${vq}`;
-  });
-  return s.replace(BARE_TOKEN, REDACTED);
+  // Cheap guards first: most values (symbols, decimals, ids) can match none of the patterns.
+  if (BEARER_HINT.test(s)) s = s.replace(BEARER, `$1 ${REDACTED}`);
+  if (s.includes("://")) s = s.replace(URL_USERINFO, `${REDACTED}@`);
+  if (s.includes(":") || s.includes("=")) {
+    s = s.replace(KV, (_m, q: string, name: string, sep: string, value: string) => {
+      const vq = value.startsWith('"') || value.startsWith("'") ? value[0] : "";
+      return `${q}${name}${q}${sep}${vq}${REDACTED}${vq}`;
+    });
+  }
+  return TOKEN_HINT.test(s) ? s.replace(BARE_TOKEN, REDACTED) : s;
 }
 
 function replaceLiterals(text: string, secrets: string[]): string {
@@ -153,7 +169,8 @@ function walk(value: unknown, path: string, secrets: string[], paths: string[], 
       } else {
         v = walk(item, childPath, secrets, paths, seen);
       }
-      Object.defineProperty(obj, key, { value: v, enumerable: true, writable: true, configurable: true });
+      if (key === "__proto__") Object.defineProperty(obj, key, { value: v, enumerable: true, writable: true, configurable: true });
+      else obj[key] = v;
     }
     out = obj;
   }

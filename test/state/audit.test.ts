@@ -139,6 +139,27 @@ describe("AuditLedger: hash chain", () => {
     expect(verifyWithPython(p).stdout.trim()).toBe("ok 4");
   });
 
+  it("refuses when an earlier line was edited while another process also appended", () => {
+    const p = tempPaths();
+    const l = ledger(p);
+    for (let i = 0; i < 3; i++) l.append(input({ session_id: `s${i}` }));
+    writeFileSync(p.auditChain, readFileSync(p.auditChain, "utf8").replace('"s0"', '"S0"'));
+    expect(pyRun(PY_APPEND_CHAIN, [p.auditChain, '{"x": 1}']).stdout.trim()).toBe("LedgerCorruptionError");
+    // A writer that does not verify grows the file after the edit: the old bytes no longer hash as we left them.
+    writeFileSync(p.auditChain, `${readFileSync(p.auditChain, "utf8")}${lines(p.auditChain)[2]}\n`);
+    expect(() => l.append(input())).toThrow(/broken at seq 1 /);
+  });
+
+  it("verifies lines others appended, not only its own", () => {
+    const p = tempPaths();
+    const l = ledger(p);
+    l.append(input());
+    expect(py(PY_APPEND_CHAIN, [p.auditChain, '{"x": 1}']).trim()).toBe("2");
+    const chain = lines(p.auditChain);
+    writeFileSync(p.auditChain, `${chain[0]}\n${chain[1]!.replace('"x": 1', '"x": 2')}\n`);
+    expect(() => l.append(input())).toThrow(/broken at seq 2 /);
+  });
+
   it("continues after a line with U+2028 that Python's splitlines() would otherwise break", () => {
     const p = tempPaths();
     ledger(p).append(input({ intent_normalized: "a\u2028b\u0085c" }));
