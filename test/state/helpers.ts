@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import ts from "typescript";
-import { afterEach } from "vitest";
+import { afterAll, afterEach } from "vitest";
 import { runtimePaths, type RuntimePaths } from "../../src/state/index.js";
 import { packageRoot } from "../../src/util/package-root.js";
 
@@ -51,11 +51,16 @@ export function compiledStateModule(): string {
     }).outputText;
     writeFileSync(join(out, f.replace(/\.ts$/, ".js")), js);
   }
-  process.on("exit", () => rmSync(out, { recursive: true, force: true }));
   compiled = join(out, "src", "state", "index.js");
+  compiledDir = out;
   return compiled;
 }
 let compiled: string | undefined;
+let compiledDir: string | undefined;
+afterAll(() => {
+  if (compiledDir) rmSync(compiledDir, { recursive: true, force: true });
+  compiled = compiledDir = undefined;
+});
 
 /** Run a Node ESM script (as a file next to nothing in particular) and resolve with its exit status and output. */
 export function nodeChild(script: string, args: string[] = []): Promise<{ status: number | null; stdout: string; stderr: string }> {
