@@ -36,14 +36,15 @@ export function readTradesToday(paths: RuntimePaths, nowMs: number): number {
 }
 
 /**
- * Count one more trade today and return the new count. Throws StateError
+ * Count `by` more trades today (default one) and return the new count. Throws StateError
  * (leaving the file as it was) when the counter is corrupt or cannot be
  * written. Call it inside withOrderLock.
  */
-export function incrementTradesToday(paths: RuntimePaths, nowMs: number): number {
+export function incrementTradesToday(paths: RuntimePaths, nowMs: number, by = 1): number {
+  if (!Number.isInteger(by) || by < 1) throw new StateError(`cannot count ${by} trades`, paths.counter);
   const today = utcDate(nowMs);
   const stored = readCounter(paths);
-  const count = (stored !== null && stored.date === today ? stored.count : 0) + 1;
+  const count = (stored !== null && stored.date === today ? stored.count : 0) + by;
   try {
     ensureDir(paths.brokerDir);
     atomicWriteFile(paths.counter, pyDumps({ date: today, count }));

@@ -1,0 +1,58 @@
+/**
+ * Group appends and counts, used by the write path to audit and count a
+ * batch of orders with one fsync per file.
+ */
+import { readFileSync, writeFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { AuditLedger, incrementTradesToday, readTradesToday, type AuditInput } from "../../src/state/index.js";
+import { StateError } from "../../src/errors.js";
+import { tempPaths } from "./helpers.js";
+
+const input = (i: number): AuditInput => ({
+  kind: "order_placed",
+  session_id: "s",
+  intent_normalized: `buy $${i} BTCUSDT (linear)`,
+  mandate_snapshot_ref: null,
+  consent_record_ref: null,
+  broker_request: { i },
+  broker_response: null,
+  outcome: i % 2 ? "pending" : "accepted",
+  gate_decision: "allow",
+  server: "bybit-mcp",
+  remote_tool: "bybit_place_order",
+  error: null,
+});
+
+describe("AuditLedger.appendMany", () => {
+  it("writes the whole group in order and keeps the chain valid across single and group appends", () => {
+    const paths = tempPaths();
+    const ledger = new AuditLedger(paths);
+    ledger.append(input(0));
+    const group = ledger.appendMany([1, 2, 3].map(input));
+    ledger.append(input(4));
+    expect(group.map((r) => r.intent_normalized)).toEqual(["buy $1 BTCUSDT (linear)", "buy $2 BTCUSDT (linear)", "buy $3 BTCUSDT (linear)"]);
+    const lines = readFileSync(paths.auditChain, "utf8").trim().split("\n").map((l) => JSON.parse(l) as { seq: number });
+    expect(lines.map((l) => l.seq)).toEqual([1, 2, 3, 4, 5]);
+    expect(new AuditLedger(paths).verify()).toMatchObject({ ok: true, records: 5 });
+    expect(readFileSync(paths.audit, "utf8").trim().split("\n")).toHaveLength(5);
+  });
+
+  it("an empty group writes nothing", () => {
+    const paths = tempPaths();
+    expect(new AuditLedger(paths).appendMany([])).toEqual([]);
+  });
+});
+
+describe("incrementTradesToday by N", () => {
+  it("adds N at once and rejects a non-positive count", () => {
+    const paths = tempPaths();
+    const now = Date.parse("2026-11-23T12:00:00Z");
+    expect(incrementTradesToday(paths, now, 3)).toBe(3);
+    expect(incrementTradesToday(paths, now)).toBe(4);
+    expect(readTradesToday(paths, now)).toBe(4);
+    expect(() => incrementTradesToday(paths, now, 0)).toThrow(StateError);
+    writeFileSync(paths.counter, "garbage");
+    expect(() => incrementTradesToday(paths, now, 2)).toThrow(StateError);
+    expect(readFileSync(paths.counter, "utf8")).toBe("garbage");
+  });
+});
