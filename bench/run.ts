@@ -20,7 +20,7 @@ import { packageRoot } from "../src/util/package-root.js";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 
-const CLI = join(packageRoot(), "dist", "src", "cli", "main.js");
+const CLI = join(packageRoot(), "dist", "bin", "main.js");
 type Row = { metric: string; value: number; unit: string; target: string; ok: boolean | null };
 const rows: Row[] = [];
 const add = (metric: string, value: number, unit: string, target = "", ok: boolean | null = null) => {

@@ -23,7 +23,7 @@ export const mandateStatusCommand: CliCommand = async (argv, io) => {
   const config = loadConfig(io.env);
   const deps = buildDeps(config, silentLogger);
   try {
-    const s = await deps.trading.status();
+    const s = await (await deps.trading()).status();
     if (values.json) io.stdout(`${JSON.stringify(s, null, 2)}\n`);
     else {
       io.stdout(`${s.summary}\n`);
@@ -33,6 +33,6 @@ export const mandateStatusCommand: CliCommand = async (argv, io) => {
     const ok = (s.mandate as { loaded: boolean; expired?: boolean }).loaded && !(s.mandate as { expired?: boolean }).expired && !(s.halt as { halted: boolean }).halted;
     return ok ? EXIT.OK : EXIT.CHECK_FAILED;
   } finally {
-    await deps.client.close();
+    await deps.close();
   }
 };

@@ -1,16 +1,16 @@
 /**
  * `bybit-mcp serve`: load config, wire deps, serve MCP on stdio or HTTP.
+ * The exchange client and the write path load on first use (and the rules
+ * are linted right after the client initializes), so start-up stays light.
  */
-import { BybitClient } from "../bybit/client.js";
+import type { BybitClient } from "../bybit/client.js";
 import { loadConfig, type Config } from "../config.js";
 import { UsageError } from "../errors.js";
 import { createLogger, type Logger } from "../log.js";
 import { createServer } from "../server/create-server.js";
 import type { ServerDeps } from "../server/deps.js";
-import { serveHttp } from "../server/http.js";
-import { serveStdio } from "../server/stdio.js";
-import { redact } from "../state/index.js";
-import { TradingService } from "../trading/service.js";
+import { redact } from "../state/redact.js";
+import type { TradingService } from "../trading/service.js";
 import { intOption, parse } from "./args.js";
 import { EXIT, type CliCommand } from "./types.js";
 
@@ -21,23 +21,54 @@ http: Streamable HTTP at /mcp; a non-loopback --host needs BYBIT_MCP_HTTP_TOKEN.
 Environment: see README (BYBIT_API_KEY, BYBIT_API_SECRET, BYBIT_BASE_URL, ...).
 `;
 
-/** Build everything a server needs from a validated config. */
+/** Build everything a server needs from a validated config; heavy parts load on first use. */
 export function buildDeps(config: Config, logger: Logger): ServerDeps {
-  const client = new BybitClient({
-    baseUrl: config.baseUrl,
-    apiKey: config.apiKey,
-    apiSecret: config.apiSecret,
-    recvWindow: config.recvWindow,
-    timeoutMs: config.httpTimeoutMs,
+  let client: Promise<BybitClient> | undefined;
+  let trading: Promise<TradingService> | undefined;
+  const getClient = () =>
+    (client ??= import("../bybit/client.js").then(
+      ({ BybitClient }) =>
+        new BybitClient({
+          baseUrl: config.baseUrl,
+          apiKey: config.apiKey,
+          apiSecret: config.apiSecret,
+          recvWindow: config.recvWindow,
+          timeoutMs: config.httpTimeoutMs,
+          logger,
+        }),
+    ));
+  const getTrading = () =>
+    (trading ??= Promise.all([import("../trading/service.js"), getClient()]).then(
+      ([{ TradingService }, c]) => new TradingService({ config, client: c, logger }),
+    ));
+  return {
+    config,
     logger,
-  });
-  const trading = new TradingService({ config, client, logger });
-  return { config, client, logger, trading };
+    hasCredentials: config.apiKey !== "" && config.apiSecret !== "",
+    client: getClient,
+    trading: getTrading,
+    close: async () => {
+      if (client) await (await client).close();
+    },
+  };
 }
 
 export function makeLogger(config: Config): Logger {
   const secrets = [config.apiKey, config.apiSecret, config.httpToken].filter((s) => s.length >= 4);
   return createLogger({ level: config.logLevel, scrub: (r) => redact(r, secrets).value });
+}
+
+/** After the client has initialized: lint the rules (writes deny on a bad set) and sync the clock. */
+function warmUp(deps: ServerDeps): void {
+  setTimeout(() => {
+    void deps
+      .trading()
+      .then((t) => {
+        t.ruleSet();
+        if (deps.hasCredentials) void deps.client().then((c) => c.startClockSync());
+      })
+      .catch((err: unknown) => deps.logger.error("warm-up failed", { error: err }));
+  }, 20);
 }
 
 export const serveCommand: CliCommand = async (argv, io) => {
@@ -55,23 +86,22 @@ export const serveCommand: CliCommand = async (argv, io) => {
   const config = loadConfig(io.env);
   const logger = makeLogger(config);
   const deps = buildDeps(config, logger);
-  // Lint the rules now so a bad rule set is reported at start (writes then deny with its reason).
-  setImmediate(() => {
-    deps.trading.ruleSet();
-    if (deps.client.hasCredentials) deps.client.startClockSync();
-  });
   if (transport === "stdio") {
+    const { serveStdio } = await import("../server/stdio.js");
     const { server } = createServer(deps);
+    server.server.oninitialized = () => warmUp(deps);
     logger.info("serving on stdio", { baseUrl: config.baseUrl, broker: config.brokerKey, session: config.sessionId });
     await serveStdio(server, async () => {
       await server.close();
-      await deps.client.close();
+      await deps.close();
     });
     return EXIT.OK;
   }
+  const { serveHttp } = await import("../server/http.js");
   const host = values.host ?? config.httpHost;
   const port = intOption("serve", "port", values.port, config.httpPort, 1, 65_535);
   const http = await serveHttp({ host, port, token: config.httpToken, logger, newServer: () => createServer(deps) });
+  warmUp(deps);
   logger.info("serving Streamable HTTP", { url: http.url });
   io.stderr(`bybit-mcp: listening on ${http.url}\n`);
   await new Promise<void>((resolve) => {
@@ -79,6 +109,6 @@ export const serveCommand: CliCommand = async (argv, io) => {
     process.once("SIGTERM", resolve);
   });
   await http.close();
-  await deps.client.close();
+  await deps.close();
   return EXIT.OK;
 };

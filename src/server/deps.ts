@@ -1,6 +1,7 @@
 /**
- * What tools are handed: the frozen config, the exchange client, the logger
- * and the write path (gate + state + ledger). Built once by the CLI, passed in.
+ * What tools are handed: the frozen config, the logger, and lazily built
+ * exchange client and write path (gate + state + ledger). They load on first
+ * use, so `initialize` is answered before undici, ajv or the rules are loaded.
  */
 import type { BybitClient } from "../bybit/client.js";
 import type { Config } from "../config.js";
@@ -9,7 +10,11 @@ import type { TradingService } from "../trading/service.js";
 
 export interface ServerDeps {
   config: Config;
-  client: BybitClient;
   logger: Logger;
-  trading: TradingService;
+  /** True when BYBIT_API_KEY and BYBIT_API_SECRET are both set. */
+  hasCredentials: boolean;
+  client(): Promise<BybitClient>;
+  trading(): Promise<TradingService>;
+  /** Close what was opened (the client's connection pool). */
+  close(): Promise<void>;
 }

@@ -7,13 +7,13 @@ import { category, cursor, defineTool, errorFromException, errorResult, limit, o
 import type { ServerDeps } from "../server/deps.js";
 
 async function privateGet(deps: ServerDeps, tool: string, path: string, params: Record<string, unknown>) {
-  if (!deps.client.hasCredentials) {
+  if (!deps.hasCredentials) {
     return errorResult(`${tool} reads your account, so it needs an API key: set BYBIT_API_KEY and BYBIT_API_SECRET.`, {
       code: "E_NO_CREDENTIALS",
     });
   }
   try {
-    const res = await deps.client.get<Record<string, unknown>>(path, params, true);
+    const res = await (await deps.client()).get<Record<string, unknown>>(path, params, true);
     return okResult(res.result);
   } catch (err) {
     deps.logger.warn("read failed", { path, error: err });

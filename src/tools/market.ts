@@ -7,7 +7,7 @@ import type { ServerDeps } from "../server/deps.js";
 
 async function publicGet(deps: ServerDeps, path: string, params: Record<string, unknown>) {
   try {
-    const res = await deps.client.get<Record<string, unknown>>(path, params);
+    const res = await (await deps.client()).get<Record<string, unknown>>(path, params);
     return okResult(res.result);
   } catch (err) {
     deps.logger.warn("read failed", { path, error: err });

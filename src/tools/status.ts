@@ -15,7 +15,7 @@ export const checkOrder = defineTool({
   input: placeOrderInput,
   annotations: READ_ONLY,
   handler: async (a, deps) => {
-    if (!deps.client.hasCredentials) {
+    if (!deps.hasCredentials) {
       return errorResult("bybit_check_order reads your positions, so it needs an API key: set BYBIT_API_KEY and BYBIT_API_SECRET.", { code: "E_NO_CREDENTIALS" });
     }
     let call;
@@ -25,7 +25,7 @@ export const checkOrder = defineTool({
       if (err instanceof IntentError || (err as { code?: string }).code === "E_DECIMAL") return errorResult(`bybit_check_order: ${(err as Error).message}.`, { code: "E_INTENT" });
       throw err;
     }
-    const { decision } = await deps.trading.check(call);
+    const { decision } = await (await deps.trading()).check(call);
     const d = decision;
     return okResult(
       {
@@ -54,7 +54,7 @@ export const getMandateStatus = defineTool({
   input: z.strictObject({}),
   annotations: READ_ONLY,
   handler: async (_a, deps) => {
-    const status = await deps.trading.status();
+    const status = await (await deps.trading()).status();
     return okResult(status, status.summary);
   },
 });

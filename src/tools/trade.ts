@@ -32,7 +32,7 @@ export const placeOrderInput = z.strictObject({
 
 /** Normalize, then run through the gate; argument combinations that make no sense answer one sentence. */
 export async function gated(deps: ServerDeps, remoteTool: string, build: () => NormalizedCall) {
-  if (!deps.client.hasCredentials) {
+  if (!deps.hasCredentials) {
     return errorResult(`${remoteTool} trades on your account, so it needs an API key: set BYBIT_API_KEY and BYBIT_API_SECRET.`, { code: "E_NO_CREDENTIALS" });
   }
   let call: NormalizedCall;
@@ -44,7 +44,7 @@ export async function gated(deps: ServerDeps, remoteTool: string, build: () => N
     }
     throw err;
   }
-  return deps.trading.execute(call, remoteTool);
+  return (await deps.trading()).execute(call, remoteTool);
 }
 
 /** Place an order: forwarded only when the gate allows, with an orderLinkId for idempotency. */

@@ -31,7 +31,7 @@ describe("bybit-mcp CLI", () => {
     expect(lines[0]).toContain(name);
   });
 
-  it("--help on every command exits 0", () => {
+  it("--help on every command exits 0", { timeout: 60_000 }, () => {
     for (const args of [["--help"], ["serve", "--help"], ["sim", "--help"], ["demo", "--help"], ["halt", "--help"], ["unhalt", "--help"], ["mandate", "validate", "--help"], ["mandate", "status", "--help"], ["rules", "--help"], ["audit", "--help"]]) {
       const r = run(args);
       expect(r.status, args.join(" ")).toBe(0);

@@ -9,7 +9,8 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { packageRoot } from "../../src/util/package-root.js";
 
-export const CLI = join(packageRoot(), "dist", "src", "cli", "main.js");
+/** The shipped entry point: the esbuild bundle that `bin` points at. */
+export const CLI = join(packageRoot(), "dist", "bin", "main.js");
 
 export function assertBuilt(): void {
   if (!existsSync(CLI)) throw new Error("dist/ is missing: run `npm run build` (npm test does it first)");
