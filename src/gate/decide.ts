@@ -6,7 +6,7 @@
  */
 import { RulesError } from "../errors.js";
 import { decSub, decToNumber, isDecimal, toDecimalString } from "../util/decimal.js";
-import { runRules, type RuleRun } from "./engine.js";
+import { explainConditions, runRules, type RuleRun } from "./engine.js";
 import { buildFacts, type BuildFactsOptions, type Facts } from "./facts.js";
 import { dotPath, formatValue, renderTemplate } from "./format.js";
 import type { RuleDef, RuleSet, ValueRef } from "./rules.js";
@@ -88,7 +88,8 @@ function explain(rule: RuleDef, run: RuleRun | undefined, facts: Facts): RuleExp
   const base = { id: rule.id, checked_limit: rule.checked_limit, outcome: rule.outcome, enforcement: rule.enforcement };
   if (!run) return { ...base, status: "not_evaluated", conditions: [] };
   const status = run.passed ? "passed" : rule.enforcement === "shadow" ? "shadow_failed" : "failed";
-  return { ...base, status, conditions: run.conditions, ...(run.passed ? {} : { message: breachOf(rule, facts).reason }) };
+  const conditions = explainConditions(run.result);
+  return run.passed ? { ...base, status, conditions } : { ...base, status, conditions, message: breachOf(rule, facts).reason };
 }
 
 function resolveRef(ref: ValueRef | undefined, rule: RuleDef, facts: Facts): unknown {

@@ -46,7 +46,8 @@ export interface EngineRule {
 
 export interface RuleRun {
   passed: boolean;
-  conditions: ConditionExplanation[];
+  /** The engine's result; explainConditions() flattens it for the explanation. */
+  result: RuleResult;
 }
 
 const pathResolver = (value: object, path: string): unknown => dotPath(value, path);
@@ -74,7 +75,7 @@ export async function runRules(rules: readonly EngineRule[], facts: Record<strin
   ] as const) {
     for (const r of list) {
       if (out.has(r.name)) throw new Error(`rule ${r.name} reported twice`);
-      out.set(r.name, { passed: passed && r.result === true, conditions: explainConditions(r) });
+      out.set(r.name, { passed: passed && r.result === true, result: r });
     }
   }
   const missing = rules.filter((r) => !out.has(r.id)).map((r) => r.id);

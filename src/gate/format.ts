@@ -9,6 +9,8 @@ import { decFormat, isDecimal, toDecimalString } from "../util/decimal.js";
 export type Unit = "usd" | "pct" | "ratio" | "count" | "number" | "text";
 export const UNITS: readonly Unit[] = ["usd", "pct", "ratio", "count", "number", "text"];
 
+const SPLIT = new Map<string, string[]>();
+
 /** Thrown by dotPath for a path that does not exist in the fact (a typo in a rule). */
 export class UnknownPathError extends Error {}
 
@@ -18,8 +20,13 @@ export class UnknownPathError extends Error {}
  * names a fact path that does not exist never silently compares `undefined`.
  */
 export function dotPath(value: unknown, path: string): unknown {
+  let segments = SPLIT.get(path);
+  if (!segments) {
+    segments = path.split(".");
+    if (SPLIT.size < 10_000) SPLIT.set(path, segments);
+  }
   let cur: unknown = value;
-  for (const seg of path.split(".")) {
+  for (const seg of segments) {
     if (cur === null) return null;
     if (typeof cur !== "object" || !Object.prototype.hasOwnProperty.call(cur, seg)) {
       throw new UnknownPathError(`fact path "${path}" does not exist (at "${seg}")`);
