@@ -58,25 +58,38 @@ export function readLocalFacts(paths: RuntimePaths | null, brokerKey: string | n
   }
 }
 
-/** Read quote, positions and open orders from the exchange, in parallel. */
-export async function readExchangeFacts(
-  client: BybitClient,
-  intent: GateIntent,
-  needs: GatherNeeds,
-): Promise<Pick<RawFacts, "quote" | "quoteError" | "positions" | "positionsError" | "openOrders" | "openOrdersError">> {
-  const [quote, positions, openOrders] = await Promise.all([
-    needs.quote ? fetchQuote(client, intent.category, intent.symbol) : Promise.resolve<Fetched<RawFacts["quote"]>>({ value: null }),
+export interface ExchangeFacts {
+  /** Quotes by "category:SYMBOL". */
+  quotes: Map<string, { value: RawFacts["quote"]; error?: string }>;
+  positions: PositionRow[] | null;
+  positionsError?: string;
+  openOrders: OrderRow[] | null;
+  openOrdersError?: string;
+}
+
+export const quoteKey = (category: Category, symbol: string) => `${category}:${symbol.toUpperCase()}`;
+
+/** Read the quotes of the given symbols, positions and open orders from the exchange, all in parallel. */
+export async function readExchangeFacts(client: BybitClient, intents: GateIntent[], needs: GatherNeeds): Promise<ExchangeFacts> {
+  const wanted = needs.quote ? [...new Map(intents.map((i) => [quoteKey(i.category, i.symbol), i])).values()] : [];
+  const [quotes, positions, openOrders] = await Promise.all([
+    Promise.all(wanted.map(async (i) => [quoteKey(i.category, i.symbol), await fetchQuote(client, i.category, i.symbol)] as const)),
     needs.exposure ? fetchRows<PositionRow>(client, "/v5/position/list", POSITION_SCOPES) : Promise.resolve<Fetched<PositionRow[] | null>>({ value: [] }),
     needs.openOrders ? fetchRows<OrderRow>(client, "/v5/order/realtime", ORDER_SCOPES) : Promise.resolve<Fetched<OrderRow[] | null>>({ value: [] }),
   ]);
   return {
-    quote: quote.value,
-    quoteError: quote.error,
+    quotes: new Map(quotes),
     positions: positions.value,
     positionsError: positions.error,
     openOrders: openOrders.value,
     openOrdersError: openOrders.error,
   };
+}
+
+/** The needs of several calls together. */
+export function mergeNeeds(tools: GateIntent["tool"][]): GatherNeeds {
+  const all = tools.map(needsFor);
+  return { quote: all.some((n) => n.quote), exposure: all.some((n) => n.exposure), openOrders: all.some((n) => n.openOrders) };
 }
 
 type Fetched<T> = { value: T; error?: string };

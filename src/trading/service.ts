@@ -1,11 +1,16 @@
 /**
- * The write path. For each gated call: queue in-process, take the
- * per-broker flock (place/amend), gather facts (local files + live exchange
- * reads in parallel), ask the pure gate, and only on `allow`: re-check HALT,
- * write a pending audit record carrying the orderLinkId, forward once, count
- * an accepted order, audit the outcome. Any failure before the forward means
- * nothing is sent; any doubt after it means "unknown" after a lookup, never a
- * resend.
+ * The write path. Orders (place, amend) queue in-process and are taken in
+ * batches under the per-broker flock: facts are read once per batch (local
+ * files and live exchange reads in parallel), each call is decided by the
+ * pure gate (see batch.ts for how calls of one batch see each other), and
+ * only allowed calls go on: HALT is re-checked, pending audit records
+ * carrying the orderLinkIds are written (one fsync per file for the batch),
+ * the calls are forwarded once each, accepted orders are counted, and the
+ * lock is released before the outcome records are written. Cancels, leverage
+ * and trading stops take the same path as a batch of one, without the lock.
+ *
+ * Any failure before the forward means nothing is sent; any doubt after it
+ * means "unknown" after a lookup by orderLinkId, never a resend.
  */
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import type { BybitClient } from "../bybit/client.js";
@@ -14,38 +19,60 @@ import { BadResponseError, BybitApiError, HttpStatusError, LockError, NetworkErr
 import { decide, loadRuleSet, type RuleSet } from "../gate/index.js";
 import type { Decision, RawFacts } from "../gate/types.js";
 import type { Logger } from "../log.js";
-import {
-  AuditLedger,
-  incrementTradesToday,
-  readHalt,
-  runtimePaths,
-  withOrderLock,
-  type AuditInput,
-  type AuditRecord,
-  type RuntimePaths,
-} from "../state/index.js";
-import { findOrder, needsFor, readExchangeFacts, readLocalFacts } from "./gather.js";
+import { AuditLedger, incrementTradesToday, readHalt, runtimePaths, withOrderLock, type AuditInput, type AuditRecord, type RuntimePaths } from "../state/index.js";
+import { emptyLanded, land, withLanded } from "./batch.js";
+import { findOrder, mergeNeeds, quoteKey, readExchangeFacts, readLocalFacts } from "./gather.js";
 import { lookupByOrderLinkId } from "./lookup.js";
-import { Mutex } from "./mutex.js";
-import { mandateStatus, type MandateStatus } from "./status.js";
 import type { NormalizedCall } from "./normalize.js";
 import { acceptedResult, blockedResult, gateSummary, rejectedResult, unknownResult } from "./results.js";
+import { mandateStatus, type MandateStatus } from "./status.js";
 
 export interface TradingOptions {
   /** How long to wait for another process's order lock before denying. */
   lockTimeoutMs?: number;
   maxQuoteAgeMs?: number;
+  /** Most calls decided under one lock (and one read of the facts). */
+  maxBatch?: number;
   now?: () => number;
 }
 
-/** Exchange answers that mean "refused, nothing done" are final; these mean "maybe done". */
+/** Exchange answers that mean "maybe done" rather than "refused". */
 const UNKNOWN_RET_CODES = new Set([10016]);
 /** "Not modified" answers: the state already is what was asked. */
 const NOT_MODIFIED: Record<string, number> = { set_leverage: 110043, set_trading_stop: 34040 };
 
+interface Item {
+  call: NormalizedCall;
+  remoteTool: string;
+}
+
+interface Queued extends Item {
+  resolve: (r: CallToolResult) => void;
+  reject: (e: unknown) => void;
+}
+
+interface MandateRefs {
+  snapshot: string | null;
+  consent: string | null;
+}
+
+/** One call's way through a batch. */
+interface Entry extends Item {
+  decision: Decision;
+  refs: MandateRefs;
+  pending?: AuditRecord;
+  /** The outcome record to write after the lock is released. */
+  outcome?: Partial<AuditInput> & Pick<AuditInput, "outcome">;
+  /** Builds the tool result once the outcome record has (or has not) been written. */
+  result?: (auditId: string | null, warnings: string[]) => CallToolResult;
+  warnings: string[];
+  counted?: boolean;
+}
+
 export class TradingService {
   private ruleSetCache: RuleSet | RulesError | undefined;
-  private readonly mutex = new Mutex();
+  private readonly queue: Queued[] = [];
+  private draining = false;
   readonly paths: RuntimePaths | null;
   private readonly ledger: AuditLedger;
   private readonly now: () => number;
@@ -87,104 +114,181 @@ export class TradingService {
 
   /** Gather facts and decide, without forwarding, counting or auditing (bybit_check_order). */
   async check(call: NormalizedCall): Promise<{ decision: Decision; raw: RawFacts }> {
-    return this.decideCall(call);
+    const [entry] = await this.decideAll([{ call, remoteTool: "bybit_check_order" }]);
+    return { decision: (entry as Entry).decision, raw: (entry as Entry & { raw: RawFacts }).raw };
   }
 
-  /** Run a gated write end to end; see the class comment. */
-  async execute(call: NormalizedCall, remoteTool: string): Promise<CallToolResult> {
-    const locked = call.tool === "place_order" || call.tool === "amend_order";
-    if (!locked || !this.paths) return this.executeUnlocked(call, remoteTool);
-    const paths = this.paths;
-    return this.mutex.run(async () => {
-      try {
-        return await withOrderLock(paths, { timeoutMs: this.opts.lockTimeoutMs ?? 5000 }, () => this.executeUnlocked(call, remoteTool));
-      } catch (err) {
-        if (!(err instanceof LockError)) throw err;
-        const { decision, raw } = await this.decideCall(call);
-        return this.refuse(call, remoteTool, override(decision, err.message, "order_lock"), mandateRefs(raw));
-      }
+  /** Run a gated write end to end; see the module comment. */
+  execute(call: NormalizedCall, remoteTool: string): Promise<CallToolResult> {
+    const ordered = call.tool === "place_order" || call.tool === "amend_order";
+    if (!ordered || !this.paths) return this.runUnlocked({ call, remoteTool });
+    return new Promise((resolve, reject) => {
+      this.queue.push({ call, remoteTool, resolve, reject });
+      void this.drain();
     });
   }
 
-  private async decideCall(call: NormalizedCall): Promise<{ decision: Decision; raw: RawFacts }> {
-    const { config, client } = this.deps;
-    const intent = { ...call.intent };
-    const local = readLocalFacts(this.paths, config.brokerKey, config.brokerKeyRaw, this.now());
-    const exchange = await readExchangeFacts(client, intent, needsFor(call.tool));
-    if (call.tool === "amend_order") {
-      const existing = findOrder(exchange.openOrders, { orderId: call.orderId, orderLinkId: call.orderLinkId }, intent.symbol);
-      intent.existingOrder = existing;
-      if (existing) intent.side = existing.side;
-    }
-    const raw: RawFacts = { nowMs: this.now(), ...local, ...exchange };
-    const decision = await decide(this.ruleSet(), intent, raw, { maxQuoteAgeMs: this.opts.maxQuoteAgeMs });
-    return { decision, raw };
+  private async runUnlocked(item: Item): Promise<CallToolResult> {
+    const entries = await this.decideAll([item]);
+    await this.forward(entries);
+    return (this.finish(entries)[0] as CallToolResult);
   }
 
-  private async executeUnlocked(call: NormalizedCall, remoteTool: string): Promise<CallToolResult> {
-    const checked = await this.decideCall(call);
-    let decision = checked.decision;
-    const refs = mandateRefs(checked.raw);
-    if (!decision.allowed) return this.refuse(call, remoteTool, decision, refs);
+  private async drain(): Promise<void> {
+    if (this.draining) return;
+    this.draining = true;
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.queue.splice(0, this.opts.maxBatch ?? 64);
+        try {
+          const entries = await this.lockedBatch(batch);
+          const results = this.finish(entries);
+          batch.forEach((q, i) => q.resolve(results[i] as CallToolResult));
+        } catch (err) {
+          for (const q of batch) q.reject(err);
+        }
+      }
+    } finally {
+      this.draining = false;
+    }
+  }
 
-    const reducesRisk = call.tool === "cancel_order" || call.tool === "cancel_all_orders";
-    if (!reducesRisk && this.paths) {
-      // The kill switch may have been tripped while we were reading the exchange.
+  /** Decide and forward a batch under the per-broker flock; outcome records are written after it is released. */
+  private async lockedBatch(batch: Item[]): Promise<Entry[]> {
+    const paths = this.paths as RuntimePaths;
+    try {
+      return await withOrderLock(paths, { timeoutMs: this.opts.lockTimeoutMs ?? 5000 }, async () => {
+        const entries = await this.decideAll(batch);
+        await this.forward(entries);
+        return entries;
+      });
+    } catch (err) {
+      if (!(err instanceof LockError)) throw err;
+      const entries = await this.decideAll(batch);
+      for (const e of entries) this.refuse(e, override(e.decision, err.message, "order_lock"));
+      return entries;
+    }
+  }
+
+  /** Read the facts once and decide each call in order, each seeing the allowed calls before it. */
+  private async decideAll(items: Item[]): Promise<(Entry & { raw: RawFacts })[]> {
+    const { config, client } = this.deps;
+    const local = readLocalFacts(this.paths, config.brokerKey, config.brokerKeyRaw, this.now());
+    const exchange = await readExchangeFacts(
+      client,
+      items.map((i) => i.call.intent),
+      mergeNeeds(items.map((i) => i.call.tool)),
+    );
+    const refs = mandateRefs(local.mandate);
+    const landed = emptyLanded();
+    const entries: (Entry & { raw: RawFacts })[] = [];
+    for (const [index, item] of items.entries()) {
+      const intent = { ...item.call.intent };
+      if (item.call.tool === "amend_order") {
+        const existing = findOrder(exchange.openOrders, { orderId: item.call.orderId, orderLinkId: item.call.orderLinkId }, intent.symbol);
+        intent.existingOrder = existing;
+        if (existing) intent.side = existing.side;
+      }
+      const quote = exchange.quotes.get(quoteKey(intent.category, intent.symbol));
+      const raw = withLanded(
+        {
+          nowMs: this.now(),
+          mandate: local.mandate,
+          halt: local.halt,
+          tradesToday: local.tradesToday,
+          counterError: local.counterError,
+          quote: quote?.value ?? null,
+          quoteError: quote?.error,
+          positions: exchange.positions,
+          positionsError: exchange.positionsError,
+          openOrders: exchange.openOrders,
+          openOrdersError: exchange.openOrdersError,
+        },
+        landed,
+      );
+      const decision = await decide(this.ruleSet(), intent, raw, { maxQuoteAgeMs: this.opts.maxQuoteAgeMs });
+      if (decision.allowed) land(landed, intent, decision, index);
+      entries.push({ ...item, decision, refs, warnings: [], raw });
+    }
+    return entries;
+  }
+
+  /** For the allowed entries: re-check HALT, write pending records, forward once each, count. */
+  private async forward(entries: Entry[]): Promise<void> {
+    for (const e of entries) if (!e.decision.allowed) this.refuse(e, e.decision);
+    let go = entries.filter((e) => e.decision.allowed);
+    if (go.length === 0) return;
+
+    const risky = go.filter((e) => e.call.tool !== "cancel_order" && e.call.tool !== "cancel_all_orders");
+    if (risky.length > 0 && this.paths) {
+      // The kill switch may have been tripped while the exchange was being read.
       const halt = readHalt(this.paths);
       if (halt.global || halt.broker || halt.error) {
-        decision = override(decision, `trading is halted${halt.error ? ` (${halt.error})` : ""}; nothing was sent`, "halt_flag");
-        return this.refuse(call, remoteTool, decision, refs);
+        const reason = `trading is halted${halt.error ? ` (${halt.error})` : ""}; nothing was sent`;
+        for (const e of risky) this.refuse(e, override(e.decision, reason, "halt_flag"));
+        go = go.filter((e) => !risky.includes(e));
       }
     }
 
-    let pending: AuditRecord;
     try {
-      pending = this.audit(call, remoteTool, decision, refs, { outcome: "pending", broker_response: null, error: null });
+      const records = this.ledger.appendMany(go.map((e) => this.auditInput(e, { outcome: "pending", broker_response: null, error: null })));
+      go.forEach((e, i) => (e.pending = records[i]));
     } catch (err) {
-      const reason = `the audit ledger could not be written, so the order was not sent (${err instanceof Error ? err.message : String(err)})`;
+      const reason = `the audit ledger could not be written, so nothing was sent (${err instanceof Error ? err.message : String(err)})`;
       this.deps.logger.error("audit write failed before forwarding; denied", { error: err });
-      return blockedResult({ decision: override(decision, reason, "audit_ledger"), broker: this.broker, remoteTool, record: null, auditError: reason });
+      for (const e of go) {
+        const decision = override(e.decision, reason, "audit_ledger");
+        e.decision = decision;
+        e.result = () => blockedResult({ decision, broker: this.broker, remoteTool: e.remoteTool, record: null, auditError: reason });
+      }
+      return;
     }
 
-    let response: unknown;
-    try {
-      response = (await this.deps.client.post<Record<string, unknown>>(call.path, call.body)).result;
-    } catch (err) {
-      return this.afterForwardError(call, remoteTool, decision, refs, pending, err);
-    }
-    return this.accepted(call, remoteTool, decision, refs, response, pending.audit_id);
-  }
+    await Promise.all(
+      go.map(async (e) => {
+        try {
+          const res = await this.deps.client.post<Record<string, unknown>>(e.call.path, e.call.body);
+          this.accept(e, res.result);
+        } catch (err) {
+          await this.afterForwardError(e, err);
+        }
+      }),
+    );
 
-  private accepted(call: NormalizedCall, remoteTool: string, decision: Decision, refs: MandateRefs, response: unknown, pendingId: string, note?: string): CallToolResult {
-    const warnings: string[] = [];
-    let tradesToday: number | undefined;
-    if (call.tool === "place_order" && this.paths) {
+    const counted = go.filter((e) => e.counted);
+    if (counted.length > 0 && this.paths) {
       try {
-        tradesToday = incrementTradesToday(this.paths, this.now());
+        const total = incrementTradesToday(this.paths, this.now(), counted.length);
+        for (const e of counted) e.outcome = { ...e.outcome!, extra: { ...e.outcome!.extra, trades_today: total } };
       } catch (err) {
-        // The order is on the exchange; the corrupt counter now stops further orders (fail closed).
-        warnings.push(`the trade counter could not be updated (${err instanceof Error ? err.message : String(err)}); further orders are blocked until it is fixed`);
+        // The orders are on the exchange; the corrupt counter now stops further orders (fail closed).
+        const w = `the trade counter could not be updated (${err instanceof Error ? err.message : String(err)}); further orders are blocked until it is fixed`;
+        this.deps.logger.error(w);
+        for (const e of counted) e.warnings.push(w);
       }
     }
-    let auditId: string | null = null;
-    try {
-      auditId = this.audit(call, remoteTool, decision, refs, {
-        outcome: "accepted",
-        broker_response: response,
-        error: null,
-        extra: { pending_audit_id: pendingId, trades_today: tradesToday },
-      }).audit_id;
-    } catch (err) {
-      warnings.push(`the outcome could not be written to the ledger (${err instanceof Error ? err.message : String(err)}); the pending record ${pendingId} stands`);
-    }
-    for (const w of warnings) this.deps.logger.error(w);
-    return acceptedResult({ remoteTool, brokerResponse: response, auditId: auditId ?? pendingId, decision, note, warnings });
   }
 
-  private async afterForwardError(call: NormalizedCall, remoteTool: string, decision: Decision, refs: MandateRefs, pending: AuditRecord, err: unknown): Promise<CallToolResult> {
-    const notModified = NOT_MODIFIED[call.tool];
-    if (err instanceof BybitApiError && notModified === err.retCode) {
-      return this.accepted(call, remoteTool, decision, refs, { not_modified: true, ret_code: err.retCode, ret_msg: err.retMsg }, pending.audit_id, "Already set; nothing changed.");
+  private accept(e: Entry, response: unknown, note?: string): void {
+    e.counted = e.call.tool === "place_order";
+    e.outcome = { outcome: "accepted", broker_response: response, error: null, extra: { pending_audit_id: e.pending?.audit_id } };
+    e.result = (auditId, warnings) =>
+      acceptedResult({ remoteTool: e.remoteTool, brokerResponse: response, auditId: auditId ?? e.pending?.audit_id ?? null, decision: e.decision, note, warnings });
+  }
+
+  private reject(e: Entry, retCode: number | null, retMsg: string, response: unknown): void {
+    e.outcome = { kind: "order_rejected", outcome: "rejected", broker_response: response, error: retMsg, extra: { pending_audit_id: e.pending?.audit_id } };
+    e.result = (auditId) => rejectedResult({ retCode, retMsg, auditId: auditId ?? e.pending?.audit_id ?? null, remoteTool: e.remoteTool, orderLinkId: e.call.orderLinkId });
+  }
+
+  private unknown(e: Entry, detail: string): void {
+    e.outcome = { outcome: "unknown", broker_response: null, error: detail, extra: { pending_audit_id: e.pending?.audit_id } };
+    e.result = (auditId) => unknownResult({ orderLinkId: e.call.orderLinkId, auditId: auditId ?? e.pending?.audit_id ?? null, remoteTool: e.remoteTool, detail });
+  }
+
+  private async afterForwardError(e: Entry, err: unknown): Promise<void> {
+    if (err instanceof BybitApiError && NOT_MODIFIED[e.call.tool] === err.retCode) {
+      return this.accept(e, { not_modified: true, ret_code: err.retCode, ret_msg: err.retMsg }, "Already set; nothing changed.");
     }
     const refused =
       (err instanceof BybitApiError && !UNKNOWN_RET_CODES.has(err.retCode)) ||
@@ -193,92 +297,80 @@ export class TradingService {
     if (refused) {
       const retCode = err instanceof BybitApiError ? err.retCode : null;
       const retMsg = err instanceof BybitApiError ? err.retMsg : (err as Error).message;
-      const rec = this.tryAudit(call, remoteTool, decision, refs, {
-        kind: "order_rejected",
-        outcome: "rejected",
-        broker_response: { retCode, retMsg },
-        error: retMsg,
-        extra: { pending_audit_id: pending.audit_id },
-      });
-      return rejectedResult({ retCode, retMsg, auditId: rec?.audit_id ?? pending.audit_id, remoteTool, orderLinkId: call.orderLinkId });
+      return this.reject(e, retCode, retMsg, { retCode, retMsg });
     }
-    const unknownKind = err instanceof TimeoutError || err instanceof NetworkError || err instanceof BadResponseError || err instanceof HttpStatusError || err instanceof BybitApiError;
-    const detail = unknownKind ? `${(err as Error).message}.` : "an unexpected error happened after sending.";
-    if (call.tool === "place_order" && call.orderLinkId) {
-      const found = await lookupByOrderLinkId(this.deps.client, call.intent.category, call.intent.symbol, call.orderLinkId);
-      if (found.found && found.status === "accepted") {
-        return this.accepted(call, remoteTool, decision, refs, { orderId: found.row.orderId, orderLinkId: call.orderLinkId, orderStatus: found.row.orderStatus }, pending.audit_id, "Confirmed by orderLinkId lookup after the connection failed.");
-      }
-      if (found.found) {
-        const rec = this.tryAudit(call, remoteTool, decision, refs, { kind: "order_rejected", outcome: "rejected", broker_response: found.row, error: `order ${found.row.orderStatus}`, extra: { pending_audit_id: pending.audit_id } });
-        return rejectedResult({ retCode: null, retMsg: `order found by orderLinkId with status ${found.row.orderStatus}`, auditId: rec?.audit_id ?? pending.audit_id, remoteTool, orderLinkId: call.orderLinkId });
-      }
-      const why = found.error ? `the lookup by orderLinkId failed too (${found.error})` : "no order with that orderLinkId was found yet";
-      const rec = this.tryAudit(call, remoteTool, decision, refs, { outcome: "unknown", broker_response: null, error: `${detail} ${why}`, extra: { pending_audit_id: pending.audit_id } });
-      return unknownResult({ orderLinkId: call.orderLinkId, auditId: rec?.audit_id ?? pending.audit_id, remoteTool, detail: `${detail} After that, ${why}.` });
+    const known = err instanceof TimeoutError || err instanceof NetworkError || err instanceof BadResponseError || err instanceof HttpStatusError || err instanceof BybitApiError;
+    if (!known) this.deps.logger.error("unexpected error after sending", { error: err, order_link_id: e.call.orderLinkId });
+    const detail = known ? `${(err as Error).message}.` : "An unexpected error happened after sending.";
+    if (e.call.tool !== "place_order" || !e.call.orderLinkId) return this.unknown(e, detail);
+    const found = await lookupByOrderLinkId(this.deps.client, e.call.intent.category, e.call.intent.symbol, e.call.orderLinkId);
+    if (found.found && found.status === "accepted") {
+      const { orderId, orderStatus } = found.row;
+      return this.accept(e, { orderId, orderLinkId: e.call.orderLinkId, orderStatus }, "Confirmed by orderLinkId lookup after the connection failed.");
     }
-    const rec = this.tryAudit(call, remoteTool, decision, refs, { outcome: "unknown", broker_response: null, error: detail, extra: { pending_audit_id: pending.audit_id } });
-    return unknownResult({ orderLinkId: call.orderLinkId, auditId: rec?.audit_id ?? pending.audit_id, remoteTool, detail });
+    if (found.found) return this.reject(e, null, `order found by orderLinkId with status ${found.row.orderStatus}`, found.row);
+    const why = found.error ? `the lookup by orderLinkId failed too (${found.error})` : "no order with that orderLinkId was found yet";
+    return this.unknown(e, `${detail} After that, ${why}.`);
   }
 
-  private refuse(call: NormalizedCall, remoteTool: string, decision: Decision, refs: MandateRefs): CallToolResult {
-    let record: AuditRecord | null = null;
+  private refuse(e: Entry, decision: Decision): void {
+    e.decision = decision;
+    e.outcome = { kind: "breach", outcome: "blocked", broker_response: null, error: decision.reason };
+    e.result = (_id, _w, record?: AuditRecord | null, auditError?: string) =>
+      blockedResult({ decision, broker: this.broker, remoteTool: e.remoteTool, record: record ?? null, auditError });
+  }
+
+  /** Write the outcome records (one group append) and build each call's result. */
+  private finish(entries: Entry[]): CallToolResult[] {
+    const toWrite = entries.filter((e) => e.outcome);
+    let records: AuditRecord[] | null = null;
     let auditError: string | undefined;
     try {
-      record = this.audit(call, remoteTool, decision, refs, { kind: "breach", outcome: "blocked", broker_response: null, error: decision.reason });
+      records = this.ledger.appendMany(toWrite.map((e) => this.auditInput(e, e.outcome!)));
     } catch (err) {
-      auditError = `the refusal could not be written to the ledger: ${err instanceof Error ? err.message : String(err)}`;
+      auditError = `the outcome could not be written to the ledger: ${err instanceof Error ? err.message : String(err)}`;
       this.deps.logger.error(auditError);
     }
-    return blockedResult({ decision, broker: this.broker, remoteTool, record, auditError });
-  }
-
-  private tryAudit(call: NormalizedCall, remoteTool: string, decision: Decision, refs: MandateRefs, o: Partial<AuditInput> & Pick<AuditInput, "outcome">): AuditRecord | null {
-    try {
-      return this.audit(call, remoteTool, decision, refs, o);
-    } catch (err) {
-      this.deps.logger.error("audit write failed after forwarding", { error: err, order_link_id: call.orderLinkId });
-      return null;
-    }
-  }
-
-  private audit(call: NormalizedCall, remoteTool: string, decision: Decision, refs: MandateRefs, o: Partial<AuditInput> & Pick<AuditInput, "outcome">): AuditRecord {
-    const kind =
-      o.kind ??
-      (call.tool === "cancel_order" || call.tool === "cancel_all_orders" ? "order_cancelled" : "order_placed");
-    return this.ledger.append({
-      kind,
-      session_id: this.deps.config.sessionId,
-      intent_normalized: decision.intent_normalized,
-      mandate_snapshot_ref: refs.snapshot,
-      consent_record_ref: refs.consent,
-      broker_request: { path: call.path, body: call.body },
-      broker_response: o.broker_response ?? null,
-      outcome: o.outcome,
-      gate_decision: decision.decision,
-      server: "bybit-mcp",
-      remote_tool: remoteTool,
-      error: o.error ?? null,
-      extra: {
-        order_link_id: call.orderLinkId ?? null,
-        decision: gateSummary(decision),
-        breach: decision.breach ?? null,
-        facts: decision.facts,
-        ...o.extra,
-      },
+    return entries.map((e) => {
+      const i = toWrite.indexOf(e);
+      const record = records && i >= 0 ? (records[i] as AuditRecord) : null;
+      const warnings = [...e.warnings];
+      if (auditError && e.outcome && e.outcome.outcome !== "blocked") warnings.push(`${auditError}; the pending record ${e.pending?.audit_id ?? "(none)"} stands`);
+      const build = e.result as (id: string | null, w: string[], r?: AuditRecord | null, ae?: string) => CallToolResult;
+      return build(record?.audit_id ?? null, warnings, record, auditError);
     });
   }
-}
 
-interface MandateRefs {
-  snapshot: string | null;
-  consent: string | null;
+  private auditInput(e: Entry, o: Partial<AuditInput> & Pick<AuditInput, "outcome">): AuditInput {
+    const kind = o.kind ?? (e.call.tool === "cancel_order" || e.call.tool === "cancel_all_orders" ? "order_cancelled" : "order_placed");
+    return {
+      kind,
+      session_id: this.deps.config.sessionId,
+      intent_normalized: e.decision.intent_normalized,
+      mandate_snapshot_ref: e.refs.snapshot,
+      consent_record_ref: e.refs.consent,
+      broker_request: { path: e.call.path, body: e.call.body },
+      broker_response: o.broker_response ?? null,
+      outcome: o.outcome,
+      gate_decision: e.decision.decision,
+      server: "bybit-mcp",
+      remote_tool: e.remoteTool,
+      error: o.error ?? null,
+      extra: {
+        order_link_id: e.call.orderLinkId ?? null,
+        decision: gateSummary(e.decision),
+        breach: e.decision.breach ?? null,
+        facts: e.decision.facts,
+        ...o.extra,
+      },
+    };
+  }
 }
 
 /** The ledger's pointers to the mandate in force: its consent token hash and account_ref. */
-function mandateRefs(raw: RawFacts): MandateRefs {
-  if (!raw.mandate.ok) return { snapshot: null, consent: null };
-  return { snapshot: raw.mandate.mandate.consent.consent_token_sha256, consent: raw.mandate.mandate.consent.account_ref };
+function mandateRefs(mandate: RawFacts["mandate"]): MandateRefs {
+  if (!mandate.ok) return { snapshot: null, consent: null };
+  return { snapshot: mandate.mandate.consent.consent_token_sha256, consent: mandate.mandate.consent.account_ref };
 }
 
 /** Turn a decision into a deny decided by a pipeline step outside the rules (lock, halt re-check, ledger). */
