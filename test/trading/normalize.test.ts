@@ -3,7 +3,7 @@ import { IntentError, newOrderLinkId, normalizeAmend, normalizeCancelAll, normal
 
 describe("normalizePlace", () => {
   it("forwards exact decimal strings, canonical enums and upper-cased symbols", () => {
-    const n = normalizePlace({ category: "linear", symbol: "btcusdt", side: "buy", order_type: "limit", qty: 1e-7, price: 0.1 + 0.2 > 0.3 ? "0.30" : "0.3" });
+    const n = normalizePlace({ category: "linear", symbol: "btcusdt", side: "buy", order_type: "limit", qty: 1e-7, price: "0.30" });
     expect(n.body).toMatchObject({ category: "linear", symbol: "BTCUSDT", side: "Buy", orderType: "Limit", qty: "0.0000001", price: "0.3" });
     expect(n.intent).toMatchObject({ tool: "place_order", symbol: "BTCUSDT", side: "Buy", qty: "0.0000001", price: "0.3" });
   });
