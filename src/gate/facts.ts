@@ -7,8 +7,9 @@
  * Every value is plain JSON. Money is carried twice: an exact decimal string
  * (`*_exact`, for the ledger) and its nearest number (for the comparison).
  */
-import { decAbs, decAdd, decCmp, decDiv, decMul, decSub, decToNumber, isDecimal, toDecimalString } from "../util/decimal.js";
+import { decAbs, decCmp, decMul, decSub, decToNumber, isDecimal, toDecimalString } from "../util/decimal.js";
 import { grossExposure, orderNotional, type InstrumentExposure } from "./notional.js";
+import { decDivUp, downNumber, upNumber } from "./rounding.js";
 import { isoUtc, parseIsoTimestamp, utcDate } from "./time.js";
 import type { Category, GateIntent, OrderRow, RawFacts } from "./types.js";
 
@@ -127,34 +128,6 @@ function posDec(v: unknown): v is string {
   return (typeof v === "string" || typeof v === "number") && isDecimal(v) && decCmp(v, "0") > 0;
 }
 const num = (v: string | null): number | null => (v === null ? null : upNumber(v));
-
-/**
- * The nearest double at or above an exact decimal. Amounts compared against a
- * cap ("<= cap") round up, so float conversion can never turn a breach by a
- * hair into a pass; amounts compared against a floor round down.
- */
-export function upNumber(exact: string): number {
-  const n = decToNumber(exact);
-  return decCmp(toDecimalString(n), exact) < 0 ? nextDouble(n, 1) : n;
-}
-export function downNumber(exact: string): number {
-  const n = decToNumber(exact);
-  return decCmp(toDecimalString(n), exact) > 0 ? nextDouble(n, -1) : n;
-}
-function nextDouble(n: number, dir: 1 | -1): number {
-  if (n === 0) return dir * Number.MIN_VALUE;
-  const view = new DataView(new ArrayBuffer(8));
-  view.setFloat64(0, n);
-  const bits = view.getBigUint64(0);
-  view.setBigUint64(0, (n > 0) === (dir > 0) ? bits + 1n : bits - 1n);
-  return view.getFloat64(0);
-}
-
-/** a / b (both positive) to `digits` places, rounded up. */
-function decDivUp(a: string, b: string, digits: number): string {
-  const q = decDiv(a, b, digits);
-  return decCmp(decMul(q, b), a) < 0 ? decAdd(q, `0.${"0".repeat(digits - 1)}1`) : q;
-}
 
 /** Compute the facts for one tool call. Pure and total: bad input becomes a fact that fails a rule. */
 export function buildFacts(intent: GateIntent, raw: RawFacts, opts: BuildFactsOptions = {}): Facts {

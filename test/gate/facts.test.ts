@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { buildFacts, grossExposure } from "../../src/gate/index.js";
-import { downNumber, upNumber } from "../../src/gate/facts.js";
+import { downNumber, upNumber } from "../../src/gate/rounding.js";
 import { sampleIntent, sampleRaw, SAMPLE_NOW_MS } from "../../src/gate/sample.js";
 import type { GateIntent, RawFacts } from "../../src/gate/types.js";
 
