@@ -93,7 +93,7 @@ export const demoCommand: CliCommand = async (argv, io) => {
     const verify = new AuditLedger(paths).verify();
     out(`Audit ledger: ${paths.audit}`);
     out(`Hash chain:   ${paths.auditChain} (${verify.ok ? `verified, ${verify.records} records` : `BROKEN: ${verify.reason}`})`);
-    out(`Try: VIBE_RUNTIME_ROOT=${root} npx bybit-mcp audit tail -n 5`);
+    out(`Try: VIBE_RUNTIME_ROOT=${root} node ${fileURLToPath(new URL("./main.js", import.meta.url))} audit tail -n 5`);
     return verify.ok ? EXIT.OK : EXIT.CHECK_FAILED;
   } finally {
     await client.close().catch(() => undefined);

@@ -10,7 +10,7 @@ import { RulesError } from "../errors.js";
 import { grossExposure } from "../gate/notional.js";
 import type { RuleSet } from "../gate/index.js";
 import type { OrderRow, PositionRow } from "../gate/types.js";
-import { decCmp, decSub } from "../util/decimal.js";
+import { decCmp, decFormat, decSub } from "../util/decimal.js";
 import { fetchRows, ORDER_SCOPES, POSITION_SCOPES, readLocalFacts } from "./gather.js";
 import type { RuntimePaths } from "../state/index.js";
 
@@ -67,7 +67,9 @@ export async function mandateStatus(opts: {
   if (halted) parts.push("Trading is HALTED (cancels still pass).");
   if (cap !== null && used !== null) parts.push(`Trades today: ${used} of ${cap}.`);
   if (used === null) parts.push(`Trade counter unreadable: ${local.counterError}. Every order is denied.`);
-  if (exposure.gross_usd !== null) parts.push(`Gross exposure $${String(exposure.gross_usd)}, headroom $${String(exposure.headroom_usd)}.`);
+  if (typeof exposure.gross_usd === "string") {
+    parts.push(`Gross exposure $${decFormat(exposure.gross_usd)}${typeof exposure.headroom_usd === "string" ? `, headroom $${decFormat(exposure.headroom_usd)}` : ""}.`);
+  }
   if (!rules.valid) parts.push(`Rules invalid: ${rules.error}. Every write is denied.`);
 
   return {
