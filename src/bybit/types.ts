@@ -2,6 +2,7 @@
  * Bybit v5 wire types, split as Bybit's docs are. Decimals stay strings, as
  * Bybit sends them, on the wire and in the ledger.
  */
+import type { Quote } from "../gate/types.js";
 export type { Category, Side, OrderRow, PositionRow, Quote } from "../gate/types.js";
 
 /** The v5 envelope around every answer. */
@@ -27,17 +28,7 @@ export interface ListResult<Row> {
 }
 
 /** Ticker row fields the server reads (Bybit sends more). */
-export interface TickerRow {
-  symbol: string;
-  lastPrice?: string;
-  markPrice?: string;
-  indexPrice?: string;
-  underlyingPrice?: string;
-  bid1Price?: string;
-  ask1Price?: string;
-  turnover24h?: string;
-  volume24h?: string;
-}
+export type TickerRow = Omit<Quote, "category" | "fetchedAtMs">;
 
 /** POST /v5/order/create, amend and cancel answer this. */
 export interface OrderAck {

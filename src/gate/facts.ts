@@ -11,7 +11,7 @@ import { decAbs, decCmp, decMul, decSub, decToNumber, isDecimal, toDecimalString
 import { grossExposure, orderNotional, type InstrumentExposure } from "./notional.js";
 import { decDivUp, downNumber, upNumber } from "./rounding.js";
 import { isoUtc, parseIsoTimestamp, utcDate } from "./time.js";
-import type { Category, GateIntent, OrderRow, RawFacts } from "./types.js";
+import type { Category, GateIntent, Mandate, OrderRow, RawFacts } from "./types.js";
 
 export const DEFAULT_MAX_QUOTE_AGE_MS = 10_000;
 
@@ -35,14 +35,7 @@ export interface Facts {
     expires_at_ms: number | null;
     expired: boolean | null;
     options_enabled: boolean;
-    hard_caps: {
-      account_funding_usd: number;
-      max_order_notional_usd: number;
-      max_total_exposure_usd: number;
-      max_leverage: number;
-      allowed_instruments: string[];
-      max_trades_per_day: number;
-    } | null;
+    hard_caps: Mandate["hard_caps"] | null;
     universe: {
       asset_classes: string[];
       min_market_cap_usd: number | null;

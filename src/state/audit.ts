@@ -40,12 +40,11 @@ import { createHash, randomUUID, type Hash } from "node:crypto";
 import { fstatSync, fsyncSync, openSync, readSync, type BigIntStats } from "node:fs";
 import { AuditError } from "../errors.js";
 import { activeStart, CHAIN_KEYS, recordHash, verifyChainFiles, walkChain, type ChainTip, type WalkResult } from "./chain.js";
-import { closeQuietly, ensureDir, errCode, fsyncDir, sleepSync, writeAll } from "./fsio.js";
+import { closeQuietly, ensureDir, errCode, fsyncDir, sleepSync, tryFlockExclusive, writeAll } from "./fsio.js";
 import type { RuntimePaths } from "./paths.js";
 import { pyDumps } from "./pyjson.js";
 import { redact } from "./redact.js";
 import { readLinesFromEnd } from "./tail.js";
-import fsExt from "fs-ext";
 
 export type AuditKind =
   | "order_placed"
@@ -274,13 +273,7 @@ export class AuditLedger {
   private lockChain(fd: number): void {
     const deadline = Date.now() + this.lockTimeoutMs;
     for (;;) {
-      try {
-        fsExt.flockSync(fd, "exnb");
-        return;
-      } catch (err) {
-        const code = errCode(err);
-        if (code !== "EAGAIN" && code !== "EWOULDBLOCK") throw err;
-      }
+      if (tryFlockExclusive(fd)) return;
       if (Date.now() >= deadline) throw new AuditError(`the audit chain stayed locked for ${this.lockTimeoutMs} ms`);
       sleepSync(1);
     }

@@ -4,6 +4,7 @@
  * never sees a half-written HALT or counter, and a short synchronous sleep
  * for bounded lock polling inside synchronous appends.
  */
+import fsExt from "fs-ext";
 import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { basename, dirname, join } from "node:path";
@@ -77,6 +78,22 @@ export function sleepSync(ms: number): void {
 }
 
 /** The errno code of a thrown fs error, or undefined. */
+/**
+ * flock(LOCK_EX | LOCK_NB) on fd: true when taken, false when another open
+ * file description holds it (EAGAIN / EWOULDBLOCK / EACCES); throws otherwise.
+ * The same kind of lock Vibe-Trading's fcntl.flock takes.
+ */
+export function tryFlockExclusive(fd: number): boolean {
+  try {
+    fsExt.flockSync(fd, "exnb");
+    return true;
+  } catch (err) {
+    const code = errCode(err);
+    if (code === "EAGAIN" || code === "EWOULDBLOCK" || code === "EACCES") return false;
+    throw err;
+  }
+}
+
 export function errCode(err: unknown): string | undefined {
   return typeof err === "object" && err !== null && "code" in err ? String((err as { code: unknown }).code) : undefined;
 }

@@ -12,10 +12,9 @@
 import { openSync } from "node:fs";
 import fsExt from "fs-ext";
 import { LockError } from "../errors.js";
-import { closeQuietly, ensureDir, errCode } from "./fsio.js";
+import { closeQuietly, ensureDir, errCode, tryFlockExclusive } from "./fsio.js";
 import type { RuntimePaths } from "./paths.js";
 
-const BUSY = new Set(["EAGAIN", "EWOULDBLOCK", "EACCES"]);
 
 /** Run `fn` holding the broker's order lock; LockError if it stays held for `timeoutMs`. */
 export async function withOrderLock<T>(
@@ -55,13 +54,9 @@ async function acquire(fd: number, paths: RuntimePaths, timeoutMs: number, pollM
   const start = Date.now();
   for (;;) {
     try {
-      fsExt.flockSync(fd, "exnb");
-      return;
+      if (tryFlockExclusive(fd)) return;
     } catch (err) {
-      const code = errCode(err);
-      if (code === undefined || !BUSY.has(code)) {
-        throw new LockError(`cannot take the order lock for broker ${paths.broker}: ${code ?? String(err)}`, paths.lock);
-      }
+      throw new LockError(`cannot take the order lock for broker ${paths.broker}: ${errCode(err) ?? String(err)}`, paths.lock);
     }
     const waited = Date.now() - start;
     if (waited >= timeoutMs) {
