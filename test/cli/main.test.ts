@@ -1,7 +1,7 @@
 /**
  * The built CLI's contract: exit codes and one clear line on stderr.
  */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { CLI, assertBuilt } from "../helpers/mcp.js";
 import { tempRuntime } from "../helpers/runtime.js";
@@ -49,5 +49,20 @@ describe("bybit-mcp CLI", () => {
     const r = run([]);
     expect(r.status).toBe(0);
     expect(r.stdout).toBe("");
+  });
+
+  it.each(["SIGTERM", "SIGINT"] as const)("the stdio server exits cleanly on %s", async (signal) => {
+    assertBuilt();
+    const rt = tempRuntime();
+    const child = spawn(process.execPath, [CLI], { env: { PATH: process.env.PATH ?? "", VIBE_RUNTIME_ROOT: rt.root }, stdio: ["pipe", "pipe", "pipe"] });
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    child.stdin.write(`${JSON.stringify({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "t", version: "0" } } })}\n`);
+    await new Promise<void>((resolve) => child.stdout.on("data", () => out.includes('"id":1') && resolve()));
+    child.kill(signal);
+    const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
+    rt.cleanup();
+    expect(code).toBe(0);
+    expect(JSON.parse(out.trim().split("\n")[0]!).result.serverInfo.name).toBe("bybit-mcp");
   });
 });

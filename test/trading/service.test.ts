@@ -1,0 +1,88 @@
+/**
+ * The write path in-process against the simulator over real HTTP: the lock
+ * bound, an invalid rule set, and batches of concurrent orders.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { BybitClient } from "../../src/bybit/client.js";
+import { loadConfig } from "../../src/config.js";
+import { silentLogger } from "../../src/log.js";
+import { startSim, type Sim } from "../../src/sim/index.js";
+import { normalizePlace } from "../../src/trading/normalize.js";
+import { TradingService, type TradingOptions } from "../../src/trading/service.js";
+import { tempRuntime, type Runtime } from "../helpers/runtime.js";
+
+let sim: Sim;
+let rt: Runtime;
+let client: BybitClient;
+let holder: ChildProcess | undefined;
+
+beforeEach(async () => {
+  sim = await startSim({ markDrift: false, rateLimits: false });
+  sim.setMarkPrice("linear", "BTCUSDT", "50000");
+  rt = tempRuntime();
+  rt.writeMandate();
+});
+afterEach(async () => {
+  holder?.kill();
+  holder = undefined;
+  await client?.close();
+  await sim.close();
+  rt.cleanup();
+});
+
+function service(env: Record<string, string> = {}, opts: TradingOptions = {}) {
+  const config = loadConfig({ BYBIT_BASE_URL: sim.url, BYBIT_API_KEY: sim.apiKey, BYBIT_API_SECRET: sim.apiSecret, VIBE_RUNTIME_ROOT: rt.root, ...env });
+  client = new BybitClient({ baseUrl: config.baseUrl, apiKey: config.apiKey, apiSecret: config.apiSecret, recvWindow: 5000, timeoutMs: 2000 });
+  return new TradingService({ config, client, logger: silentLogger }, opts);
+}
+const order = (qty = "0.01") => normalizePlace({ category: "linear", symbol: "BTCUSDT", side: "Buy", order_type: "Market", qty });
+const creates = () => sim.requests().filter((r) => r.path === "/v5/order/create").length;
+
+describe("TradingService", () => {
+  it("denies with the lock's reason when Vibe-Trading holds the order lock past the bound", async () => {
+    const lock = join(rt.broker, ".order_submit.lock");
+    holder = spawn("python3", ["-c", `import fcntl,sys,time\nf=open(sys.argv[1],"a")\nfcntl.flock(f,fcntl.LOCK_EX|fcntl.LOCK_NB)\nprint("held",flush=True)\ntime.sleep(30)`, lock]);
+    await new Promise<void>((resolve) => holder!.stdout!.once("data", () => resolve()));
+    const res = await service({}, { lockTimeoutMs: 300 }).execute(order(), "bybit_place_order");
+    expect(res.structuredContent).toMatchObject({ status: "blocked", decision: "deny" });
+    expect(String(res.structuredContent?.reason)).toMatch(/another order is being submitted/);
+    expect(creates()).toBe(0);
+  });
+
+  it("with an invalid rule set: every write is denied with the lint error, and the status says why", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "bad-rules-"));
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, "ruleset.yaml"), "version: [not, a, version\n");
+    const svc = service({ BYBIT_MCP_RULES: dir });
+    const res = await svc.execute(order(), "bybit_place_order");
+    expect(res.structuredContent).toMatchObject({ status: "blocked", decision: "deny" });
+    expect(String(res.structuredContent?.reason)).toMatch(/rule/i);
+    expect(creates()).toBe(0);
+    const status = await svc.status();
+    expect(status.rules).toMatchObject({ valid: false });
+    expect(status.summary).toMatch(/Rules invalid/);
+  });
+
+  it("a burst of concurrent orders is decided in batches, exactly up to the daily cap", async () => {
+    rt.writeMandate({ hard_caps: { max_trades_per_day: 7 } });
+    const svc = service();
+    const results = await Promise.all(Array.from({ length: 25 }, () => svc.execute(order("0.001"), "bybit_place_order")));
+    const statuses = results.map((r) => (r.structuredContent as { status: string }).status);
+    expect(statuses.filter((s) => s === "accepted")).toHaveLength(7);
+    expect(statuses.filter((s) => s === "blocked")).toHaveLength(18);
+    expect(creates()).toBe(7);
+  });
+
+  it("a batch never lets through more exposure than orders one at a time would", async () => {
+    rt.writeMandate({ hard_caps: { max_total_exposure_usd: 2000 } });
+    const svc = service();
+    // $500 each: four fit under $2,000, the fifth would make $2,500.
+    const results = await Promise.all(Array.from({ length: 10 }, () => svc.execute(order("0.01"), "bybit_place_order")));
+    expect(results.filter((r) => (r.structuredContent as { status: string }).status === "accepted")).toHaveLength(4);
+    expect(sim.state().positions.find((p) => p.symbol === "BTCUSDT")?.size).toBe("0.04");
+  });
+});
