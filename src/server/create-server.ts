@@ -3,6 +3,7 @@
  * registered. Transports (stdio, http) connect it; the CLI wires deps.
  */
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import type { jsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/types.js";
 import { allTools } from "../tools/index.js";
 import { errorFromException } from "../tools/common.js";
 import { packageVersion } from "../util/package-root.js";
@@ -13,10 +14,19 @@ export const SERVER_INSTRUCTIONS =
   "and may come back status \"blocked\" (deny or pause_for_reauth): that is the user's limit, not an error to work around. " +
   "Use bybit_check_order to ask first and bybit_get_mandate_status for caps and headroom.";
 
+/**
+ * The SDK validates elicitation answers with a JSON Schema validator and
+ * builds an Ajv instance for it at construction. This server never elicits,
+ * so it passes one that refuses, and start-up skips compiling Ajv's meta-schemas.
+ */
+const noElicitation: jsonSchemaValidator = {
+  getValidator: () => () => ({ valid: false, data: undefined, errorMessage: "bybit-mcp does not use elicitation" }),
+};
+
 export function createServer(deps: ServerDeps): { server: McpServer; close: () => Promise<void> } {
   const server = new McpServer(
     { name: "bybit-mcp", version: packageVersion() },
-    { capabilities: { tools: {} }, instructions: SERVER_INSTRUCTIONS },
+    { capabilities: { tools: {} }, instructions: SERVER_INSTRUCTIONS, jsonSchemaValidator: noElicitation },
   );
   for (const tool of allTools) {
     server.registerTool(

@@ -1,0 +1,55 @@
+/**
+ * Build tooling (not shipped): bundles the CLI into dist/bin with esbuild.
+ * One minified, code-split ESM bundle starts several times faster than
+ * hundreds of node_modules files, and lazy commands stay in their own chunks.
+ *
+ * Two modules are replaced by stubs, both parsed before `initialize` could
+ * be answered and both unused here:
+ * - zod's 40-odd locales (a third of those bytes): nothing calls z.locales
+ *   and English messages are built in;
+ * - the SDK's Ajv elicitation validator (Ajv, ajv-formats, fast-uri):
+ *   createServer passes its own validator because this server never elicits.
+ *   The gate's own Ajv use is untouched and loads with the write path.
+ */
+import { build, type Plugin } from "esbuild";
+import { join } from "node:path";
+import { packageRoot } from "../util/package-root.js";
+
+const STUBS: Record<string, string> = {
+  "zod-locales": "export {};",
+  "sdk-ajv-provider":
+    "export class AjvJsonSchemaValidator { constructor() { throw new Error('bybit-mcp passes its own jsonSchemaValidator'); } }",
+};
+
+const stubs: Plugin = {
+  name: "stubs",
+  setup(b) {
+    b.onResolve({ filter: /locales\/index\.js$/ }, (args) =>
+      args.importer.includes("/node_modules/zod/") ? { path: "zod-locales", namespace: "stub" } : undefined,
+    );
+    b.onResolve({ filter: /validation\/ajv-provider\.js$/ }, (args) =>
+      args.importer.includes("/node_modules/@modelcontextprotocol/sdk/") && args.importer.includes("/server/")
+        ? { path: "sdk-ajv-provider", namespace: "stub" }
+        : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: "stub" }, (args) => ({ contents: STUBS[args.path] ?? "", loader: "js" }));
+  },
+};
+
+const root = packageRoot();
+await build({
+  entryPoints: [join(root, "src", "cli", "main.ts")],
+  outdir: join(root, "dist", "bin"),
+  bundle: true,
+  splitting: true,
+  format: "esm",
+  platform: "node",
+  target: "node20",
+  minify: true,
+  keepNames: true,
+  external: ["fs-ext"],
+  logLevel: "warning",
+  plugins: [stubs],
+  // CommonJS dependencies (ajv, json-rules-engine) call require() for Node built-ins.
+  banner: { js: "import { createRequire as __bmcpCreateRequire } from 'node:module'; const require = __bmcpCreateRequire(import.meta.url);" },
+});
