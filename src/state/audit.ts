@@ -37,7 +37,7 @@
  * cost O(1) and interleaved appends cost a hash of the file, not a re-parse.
  */
 import { createHash, randomUUID, type Hash } from "node:crypto";
-import { fstatSync, fsyncSync, openSync, readSync, type BigIntStats } from "node:fs";
+import { fstatSync, fsync, fsyncSync, openSync, readSync, type BigIntStats } from "node:fs";
 import { AuditError } from "../errors.js";
 import { activeStart, CHAIN_KEYS, recordHash, verifyChainFiles, walkChain, type ChainTip, type WalkResult } from "./chain.js";
 import { closeQuietly, ensureDir, errCode, fsyncDir, sleepSync, tryFlockExclusive, writeAll } from "./fsio.js";
@@ -156,6 +156,28 @@ interface KnownTip extends ChainTip {
   digest: Hash;
 }
 const knownTips = new Map<string, KnownTip>();
+/** The last async append queued per chain file in this process. */
+const inFlight = new Map<string, Promise<void>>();
+
+interface PendingWrite {
+  records: AuditRecord[];
+  chainFd: number;
+  auditFd: number;
+  tip: ChainTip & { created: boolean; needsNewline: boolean; digest: Hash };
+  seq: number;
+  hash: string;
+  bytes: Buffer;
+  last: Buffer;
+  close: () => void;
+}
+
+function fsyncAsync(fd: number): Promise<void> {
+  return new Promise((resolve, reject) => fsync(fd, (err) => (err ? reject(err) : resolve())));
+}
+
+function asAuditError(err: unknown): AuditError {
+  return err instanceof AuditError ? err : new AuditError(`could not append to the audit ledger: ${errCode(err) ?? String(err)}`, err);
+}
 
 export class AuditLedger {
   private readonly extraSecrets: string[];
@@ -178,11 +200,56 @@ export class AuditLedger {
 
   /**
    * Append several records at once: one write and one fsync per file for the
-   * whole group (the write path audits a batch of orders this way). All or
-   * nothing as far as this process can tell: any failure throws AuditError.
+   * whole group (the write path audits a batch of orders this way). Any
+   * failure throws AuditError.
    */
   appendMany(inputs: AuditInput[]): AuditRecord[] {
     if (inputs.length === 0) return [];
+    const w = this.write(inputs);
+    try {
+      fsyncSync(w.auditFd);
+      fsyncSync(w.chainFd);
+      return this.settle(w);
+    } catch (err) {
+      throw asAuditError(err);
+    } finally {
+      w.close();
+    }
+  }
+
+  /**
+   * appendMany with both fsyncs running in parallel off the main thread.
+   * Appends from this process to the same ledger are queued one after
+   * another, so no synchronous append ever waits on a lock held across an
+   * await. The server's write path uses only this.
+   */
+  appendManyAsync(inputs: AuditInput[]): Promise<AuditRecord[]> {
+    if (inputs.length === 0) return Promise.resolve([]);
+    const key = this.paths.auditChain;
+    const run = (inFlight.get(key) ?? Promise.resolve()).then(async () => {
+      const w = this.write(inputs);
+      try {
+        await Promise.all([fsyncAsync(w.auditFd), fsyncAsync(w.chainFd)]);
+        return this.settle(w);
+      } catch (err) {
+        throw asAuditError(err);
+      } finally {
+        w.close();
+      }
+    });
+    const tail = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    inFlight.set(key, tail);
+    void tail.then(() => {
+      if (inFlight.get(key) === tail) inFlight.delete(key);
+    });
+    return run;
+  }
+
+  /** Build, lock, verify the tip and write both files; the caller makes them durable, then settles. */
+  private write(inputs: AuditInput[]): PendingWrite {
     const now = this.nowMs();
     const records = inputs.map((input) => buildRecord(input, now, this.extraSecrets));
     try {
@@ -190,11 +257,17 @@ export class AuditLedger {
     } catch (err) {
       throw new AuditError(`cannot create ${this.paths.live}: ${errCode(err) ?? String(err)}`, err);
     }
-    const fd = this.openChain();
+    const chainFd = this.openChain();
+    let auditFd: number | undefined;
     try {
-      this.lockChain(fd);
-      const tip = this.verifiedTip(fd);
-      appendLine(this.paths.audit, records.map((r) => `${pyDumps(r)}\n`).join(""));
+      this.lockChain(chainFd);
+      const tip = this.verifiedTip(chainFd);
+      try {
+        auditFd = openSync(this.paths.audit, "a", 0o600);
+        writeAll(auditFd, Buffer.from(records.map((r) => `${pyDumps(r)}\n`).join(""), "utf8"));
+      } catch (err) {
+        throw new AuditError(`cannot append to ${this.paths.audit}: ${errCode(err) ?? String(err)}`, err);
+      }
       let seq = tip.seq;
       let hash = tip.hash;
       const lines: Buffer[] = [];
@@ -204,21 +277,37 @@ export class AuditLedger {
         lines.push(Buffer.from(`${pyDumps({ ...record, seq, prev_record_hash: hash, record_hash: next })}\n`, "utf8"));
         hash = next;
       }
-      const last = lines[lines.length - 1] as Buffer;
       const bytes = Buffer.concat(tip.needsNewline ? [Buffer.from("\n"), ...lines] : lines);
-      writeAll(fd, bytes);
-      fsyncSync(fd);
-      if (tip.created) fsyncDir(this.paths.live);
-      const st = fstatSync(fd, { bigint: true });
-      tip.digest.update(bytes);
-      knownTips.set(this.paths.auditChain, { ...identity(st), seq, hash, lastLine: last, digest: tip.digest });
-      return records;
+      writeAll(chainFd, bytes);
+      const fds = { chainFd, auditFd };
+      return {
+        records,
+        chainFd,
+        auditFd,
+        tip,
+        seq,
+        hash,
+        bytes,
+        last: lines[lines.length - 1] as Buffer,
+        close: () => {
+          if (fds.auditFd !== undefined) closeQuietly(fds.auditFd);
+          closeQuietly(fds.chainFd); // closing releases the flock
+        },
+      };
     } catch (err) {
-      if (err instanceof AuditError) throw err;
-      throw new AuditError(`could not append to the audit ledger: ${errCode(err) ?? String(err)}`, err);
-    } finally {
-      closeQuietly(fd); // closing releases the flock
+      if (auditFd !== undefined) closeQuietly(auditFd);
+      closeQuietly(chainFd);
+      throw asAuditError(err);
     }
+  }
+
+  /** After both files are durable: remember the tip so the next append need not re-read the chain. */
+  private settle(w: PendingWrite): AuditRecord[] {
+    if (w.tip.created) fsyncDir(this.paths.live);
+    const st = fstatSync(w.chainFd, { bigint: true });
+    w.tip.digest.update(w.bytes);
+    knownTips.set(this.paths.auditChain, { ...identity(st), seq: w.seq, hash: w.hash, lastLine: w.last, digest: w.tip.digest });
+    return w.records;
   }
 
   /** The last `n` records of audit.jsonl (oldest first), optionally only of one kind. Malformed lines are skipped. */
@@ -340,19 +429,6 @@ export function buildRecord(input: AuditInput, nowMs: number, extraSecrets: stri
   }
   const { value, redactedPaths } = redact(raw, extraSecrets);
   return { ...(value as AuditRecord), redacted_paths: redactedPaths };
-}
-
-function appendLine(file: string, line: string): void {
-  let fd: number | undefined;
-  try {
-    fd = openSync(file, "a", 0o600);
-    writeAll(fd, Buffer.from(line, "utf8"));
-    fsyncSync(fd);
-  } catch (err) {
-    throw new AuditError(`cannot append to ${file}: ${errCode(err) ?? String(err)}`, err);
-  } finally {
-    if (fd !== undefined) closeQuietly(fd);
-  }
 }
 
 function identity(st: BigIntStats): Pick<KnownTip, "dev" | "ino" | "size" | "ctimeNs"> {

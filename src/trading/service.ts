@@ -5,8 +5,8 @@
  * pure gate (see batch.ts for how calls of one batch see each other), and
  * only allowed calls go on: HALT is re-checked, pending audit records
  * carrying the orderLinkIds are written (one fsync per file for the batch),
- * the calls are forwarded once each, accepted orders are counted, and the
- * lock is released before the outcome records are written. Cancels, leverage
+ * the calls are forwarded once each, then accepted orders are counted while
+ * the outcome records are written, and the lock is released. Cancels, leverage
  * and trading stops take the same path as a batch of one, without the lock.
  *
  * Any failure before the forward means nothing is sent; any doubt after it
@@ -131,7 +131,7 @@ export class TradingService {
   private async runUnlocked(item: Item): Promise<CallToolResult> {
     const entries = await this.decideAll([item]);
     await this.forward(entries);
-    return (this.finish(entries)[0] as CallToolResult);
+    return (await this.finish(entries))[0] as CallToolResult;
   }
 
   private async drain(): Promise<void> {
@@ -141,8 +141,7 @@ export class TradingService {
       while (this.queue.length > 0) {
         const batch = this.queue.splice(0, this.opts.maxBatch ?? 64);
         try {
-          const entries = await this.lockedBatch(batch);
-          const results = this.finish(entries);
+          const results = await this.lockedBatch(batch);
           batch.forEach((q, i) => q.resolve(results[i] as CallToolResult));
         } catch (err) {
           for (const q of batch) q.reject(err);
@@ -153,20 +152,20 @@ export class TradingService {
     }
   }
 
-  /** Decide and forward a batch under the per-broker flock; outcome records are written after it is released. */
-  private async lockedBatch(batch: Item[]): Promise<Entry[]> {
+  /** Decide, forward, count and audit a batch under the per-broker flock. */
+  private async lockedBatch(batch: Item[]): Promise<CallToolResult[]> {
     const paths = this.paths as RuntimePaths;
     try {
       return await withOrderLock(paths, { timeoutMs: this.opts.lockTimeoutMs ?? 5000 }, async () => {
         const entries = await this.decideAll(batch);
         await this.forward(entries);
-        return entries;
+        return this.finish(entries);
       });
     } catch (err) {
       if (!(err instanceof LockError)) throw err;
       const entries = await this.decideAll(batch);
       for (const e of entries) this.refuse(e, override(e.decision, err.message, "order_lock"));
-      return entries;
+      return this.finish(entries);
     }
   }
 
@@ -213,7 +212,7 @@ export class TradingService {
     return entries;
   }
 
-  /** For the allowed entries: re-check HALT, write pending records, forward once each, count. */
+  /** For the allowed entries: re-check HALT, write pending records, forward once each. */
   private async forward(entries: Entry[]): Promise<void> {
     for (const e of entries) if (!e.decision.allowed) this.refuse(e, e.decision);
     let go = entries.filter((e) => e.decision.allowed);
@@ -231,7 +230,7 @@ export class TradingService {
     }
 
     try {
-      const records = this.ledger.appendMany(go.map((e) => this.auditInput(e, { outcome: "pending", broker_response: null, error: null })));
+      const records = await this.ledger.appendManyAsync(go.map((e) => this.auditInput(e, { outcome: "pending", broker_response: null, error: null })));
       go.forEach((e, i) => (e.pending = records[i]));
     } catch (err) {
       const reason = `the audit ledger could not be written, so nothing was sent (${err instanceof Error ? err.message : String(err)})`;
@@ -254,19 +253,6 @@ export class TradingService {
         }
       }),
     );
-
-    const counted = go.filter((e) => e.counted);
-    if (counted.length > 0 && this.paths) {
-      try {
-        const total = incrementTradesToday(this.paths, this.now(), counted.length);
-        for (const e of counted) e.outcome = { ...e.outcome!, extra: { ...e.outcome!.extra, trades_today: total } };
-      } catch (err) {
-        // The orders are on the exchange; the corrupt counter now stops further orders (fail closed).
-        const w = `the trade counter could not be updated (${err instanceof Error ? err.message : String(err)}); further orders are blocked until it is fixed`;
-        this.deps.logger.error(w);
-        for (const e of counted) e.warnings.push(w);
-      }
-    }
   }
 
   private accept(e: Entry, response: unknown, note?: string): void {
@@ -320,17 +306,30 @@ export class TradingService {
       blockedResult({ decision, broker: this.broker, remoteTool: e.remoteTool, record: record ?? null, auditError });
   }
 
-  /** Write the outcome records (one group append) and build each call's result. */
-  private finish(entries: Entry[]): CallToolResult[] {
+  /**
+   * Count the accepted orders and write the outcome records (one group
+   * append), the two in parallel: the counter's fsyncs run on this thread
+   * while the ledger's run on the thread pool. Then build each call's result.
+   */
+  private async finish(entries: Entry[]): Promise<CallToolResult[]> {
     const toWrite = entries.filter((e) => e.outcome);
-    let records: AuditRecord[] | null = null;
-    let auditError: string | undefined;
-    try {
-      records = this.ledger.appendMany(toWrite.map((e) => this.auditInput(e, e.outcome!)));
-    } catch (err) {
-      auditError = `the outcome could not be written to the ledger: ${err instanceof Error ? err.message : String(err)}`;
-      this.deps.logger.error(auditError);
+    const written = this.ledger.appendManyAsync(toWrite.map((e) => this.auditInput(e, e.outcome!))).then(
+      (records) => ({ records, auditError: undefined }),
+      (err: unknown) => ({ records: null, auditError: `the outcome could not be written to the ledger: ${err instanceof Error ? err.message : String(err)}` }),
+    );
+    const counted = entries.filter((e) => e.counted);
+    if (counted.length > 0 && this.paths) {
+      try {
+        incrementTradesToday(this.paths, this.now(), counted.length);
+      } catch (err) {
+        // The orders are on the exchange; the corrupt counter now stops further orders (fail closed).
+        const w = `the trade counter could not be updated (${err instanceof Error ? err.message : String(err)}); further orders are blocked until it is fixed`;
+        this.deps.logger.error(w);
+        for (const e of counted) e.warnings.push(w);
+      }
     }
+    const { records, auditError } = await written;
+    if (auditError) this.deps.logger.error(auditError);
     return entries.map((e) => {
       const i = toWrite.indexOf(e);
       const record = records && i >= 0 ? (records[i] as AuditRecord) : null;

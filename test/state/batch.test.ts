@@ -2,7 +2,7 @@
  * Group appends and counts, used by the write path to audit and count a
  * batch of orders with one fsync per file.
  */
-import { readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { AuditLedger, incrementTradesToday, readTradesToday, type AuditInput } from "../../src/state/index.js";
 import { StateError } from "../../src/errors.js";
@@ -40,6 +40,27 @@ describe("AuditLedger.appendMany", () => {
   it("an empty group writes nothing", () => {
     const paths = tempPaths();
     expect(new AuditLedger(paths).appendMany([])).toEqual([]);
+  });
+});
+
+describe("AuditLedger.appendManyAsync", () => {
+  it("queues concurrent async appends from one process and keeps the chain valid", async () => {
+    const paths = tempPaths();
+    const ledgers = [new AuditLedger(paths), new AuditLedger(paths)];
+    const groups = await Promise.all(Array.from({ length: 20 }, (_, i) => (ledgers[i % 2] as AuditLedger).appendManyAsync([input(i * 2), input(i * 2 + 1)])));
+    expect(groups.flat()).toHaveLength(40);
+    expect(new AuditLedger(paths).verify()).toMatchObject({ ok: true, records: 40 });
+    const seqs = readFileSync(paths.auditChain, "utf8").trim().split("\n").map((l) => (JSON.parse(l) as { seq: number }).seq);
+    expect(seqs).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+  });
+
+  it("rejects with AuditError and writes nothing when the ledger path is unusable", async () => {
+    const paths = tempPaths();
+    mkdirSync(paths.audit, { recursive: true });
+    await expect(new AuditLedger(paths).appendManyAsync([input(1)])).rejects.toMatchObject({ code: "E_AUDIT" });
+    // A later append in the same process is not stuck behind the failed one.
+    rmSync(paths.audit, { recursive: true });
+    await expect(new AuditLedger(paths).appendManyAsync([input(2)])).resolves.toHaveLength(1);
   });
 });
 
