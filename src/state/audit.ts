@@ -226,7 +226,9 @@ export class AuditLedger {
   appendManyAsync(inputs: AuditInput[]): Promise<AuditRecord[]> {
     if (inputs.length === 0) return Promise.resolve([]);
     const key = this.paths.auditChain;
-    const run = (inFlight.get(key) ?? Promise.resolve()).then(async () => {
+    const go = async (): Promise<AuditRecord[]> => {
+      // Everything up to the fsyncs runs synchronously when nothing is queued,
+      // so the caller's next synchronous work overlaps the fsyncs.
       const w = this.write(inputs);
       try {
         await Promise.all([fsyncAsync(w.auditFd), fsyncAsync(w.chainFd)]);
@@ -236,7 +238,9 @@ export class AuditLedger {
       } finally {
         w.close();
       }
-    });
+    };
+    const prev = inFlight.get(key);
+    const run = prev ? prev.then(go) : go();
     const tail = run.then(
       () => undefined,
       () => undefined,

@@ -54,6 +54,27 @@ export function incrementTradesToday(paths: RuntimePaths, nowMs: number, by = 1)
   return count;
 }
 
+/**
+ * Give back `by` trades counted today for orders that turned out not to be
+ * accepted (the write path counts a batch before sending it, so a failure to
+ * count stops the batch). Never goes below 0; a counter of another day is
+ * left alone. Throws StateError like incrementTradesToday. Call it inside
+ * withOrderLock, with the same nowMs as the increment.
+ */
+export function releaseTradesToday(paths: RuntimePaths, nowMs: number, by: number): number {
+  if (!Number.isInteger(by) || by < 1) throw new StateError(`cannot release ${by} trades`, paths.counter);
+  const today = utcDate(nowMs);
+  const stored = readCounter(paths);
+  if (stored === null || stored.date !== today) return 0;
+  const count = Math.max(0, stored.count - by);
+  try {
+    atomicWriteFile(paths.counter, pyDumps({ date: today, count }));
+  } catch (err) {
+    throw new StateError(`could not write the trade counter: ${errCode(err) ?? String(err)}`, paths.counter, err);
+  }
+  return count;
+}
+
 function readCounter(paths: RuntimePaths): { date: string; count: number } | null {
   let text: string;
   try {

@@ -4,9 +4,11 @@
  * files and live exchange reads in parallel), each call is decided by the
  * pure gate (see batch.ts for how calls of one batch see each other), and
  * only allowed calls go on: HALT is re-checked, pending audit records
- * carrying the orderLinkIds are written (one fsync per file for the batch),
- * the calls are forwarded once each, then accepted orders are counted while
- * the outcome records are written, and the lock is released. Cancels, leverage
+ * carrying the orderLinkIds are written (one fsync per file for the batch)
+ * while the new orders are counted ahead (a counter that cannot be written
+ * stops them), the calls are forwarded once each, orders that were not
+ * accepted give their count back while the outcome records are written, and
+ * the lock is released. Cancels, leverage
  * and trading stops take the same path as a batch of one, without the lock.
  *
  * Any failure before the forward means nothing is sent; any doubt after it
@@ -19,7 +21,7 @@ import { BadResponseError, BybitApiError, HttpStatusError, LockError, NetworkErr
 import { decide, loadRuleSet, type RuleSet } from "../gate/index.js";
 import type { Decision, RawFacts } from "../gate/types.js";
 import type { Logger } from "../log.js";
-import { AuditLedger, incrementTradesToday, readHalt, runtimePaths, withOrderLock, type AuditInput, type AuditRecord, type RuntimePaths } from "../state/index.js";
+import { AuditLedger, incrementTradesToday, readHalt, releaseTradesToday, runtimePaths, withOrderLock, type AuditInput, type AuditRecord, type RuntimePaths } from "../state/index.js";
 import { emptyLanded, land, withLanded } from "./batch.js";
 import { findOrder, mergeNeeds, quoteKey, readExchangeFacts, readLocalFacts } from "./gather.js";
 import { lookupByOrderLinkId } from "./lookup.js";
@@ -49,6 +51,12 @@ interface Item {
 interface Queued extends Item {
   resolve: (r: CallToolResult) => void;
   reject: (e: unknown) => void;
+}
+
+/** Trades counted before sending (same UTC day as nowMs). */
+interface Reservation {
+  count: number;
+  nowMs: number;
 }
 
 interface MandateRefs {
@@ -130,8 +138,7 @@ export class TradingService {
 
   private async runUnlocked(item: Item): Promise<CallToolResult> {
     const entries = await this.decideAll([item]);
-    await this.forward(entries);
-    return (await this.finish(entries))[0] as CallToolResult;
+    return (await this.finish(entries, await this.forward(entries)))[0] as CallToolResult;
   }
 
   private async drain(): Promise<void> {
@@ -158,8 +165,7 @@ export class TradingService {
     try {
       return await withOrderLock(paths, { timeoutMs: this.opts.lockTimeoutMs ?? 5000 }, async () => {
         const entries = await this.decideAll(batch);
-        await this.forward(entries);
-        return this.finish(entries);
+        return this.finish(entries, await this.forward(entries));
       });
     } catch (err) {
       if (!(err instanceof LockError)) throw err;
@@ -212,11 +218,16 @@ export class TradingService {
     return entries;
   }
 
-  /** For the allowed entries: re-check HALT, write pending records, forward once each. */
-  private async forward(entries: Entry[]): Promise<void> {
+  /**
+   * For the allowed entries: re-check HALT, write pending records and count
+   * the new orders (in parallel), forward each once. Returns how many trades
+   * were counted ahead, for finish() to give back those not accepted.
+   */
+  private async forward(entries: Entry[]): Promise<Reservation> {
+    const reservation: Reservation = { count: 0, nowMs: this.now() };
     for (const e of entries) if (!e.decision.allowed) this.refuse(e, e.decision);
     let go = entries.filter((e) => e.decision.allowed);
-    if (go.length === 0) return;
+    if (go.length === 0) return reservation;
 
     const risky = go.filter((e) => e.call.tool !== "cancel_order" && e.call.tool !== "cancel_all_orders");
     if (risky.length > 0 && this.paths) {
@@ -229,8 +240,21 @@ export class TradingService {
       }
     }
 
+    // Pending records first (their fsyncs run on the thread pool), and meanwhile the
+    // new orders are counted: a failure to count stops them before they are sent.
+    const pendingWrite = this.ledger.appendManyAsync(go.map((e) => this.auditInput(e, { outcome: "pending", broker_response: null, error: null })));
+    const places = go.filter((e) => e.call.tool === "place_order");
+    let counterError: string | undefined;
+    if (places.length > 0 && this.paths) {
+      try {
+        incrementTradesToday(this.paths, reservation.nowMs, places.length);
+        reservation.count = places.length;
+      } catch (err) {
+        counterError = `the trade counter could not be written, so the order was not sent (${err instanceof Error ? err.message : String(err)})`;
+      }
+    }
     try {
-      const records = await this.ledger.appendManyAsync(go.map((e) => this.auditInput(e, { outcome: "pending", broker_response: null, error: null })));
+      const records = await pendingWrite;
       go.forEach((e, i) => (e.pending = records[i]));
     } catch (err) {
       const reason = `the audit ledger could not be written, so nothing was sent (${err instanceof Error ? err.message : String(err)})`;
@@ -240,7 +264,12 @@ export class TradingService {
         e.decision = decision;
         e.result = () => blockedResult({ decision, broker: this.broker, remoteTool: e.remoteTool, record: null, auditError: reason });
       }
-      return;
+      return reservation;
+    }
+    if (counterError) {
+      this.deps.logger.error(counterError);
+      for (const e of places) this.refuse(e, override(e.decision, counterError, "max_trades_per_day"));
+      go = go.filter((e) => !places.includes(e));
     }
 
     await Promise.all(
@@ -253,6 +282,7 @@ export class TradingService {
         }
       }),
     );
+    return reservation;
   }
 
   private accept(e: Entry, response: unknown, note?: string): void {
@@ -307,25 +337,24 @@ export class TradingService {
   }
 
   /**
-   * Count the accepted orders and write the outcome records (one group
-   * append), the two in parallel: the counter's fsyncs run on this thread
-   * while the ledger's run on the thread pool. Then build each call's result.
+   * Write the outcome records (one group append) and, meanwhile, give back
+   * trades counted for orders that were not accepted. Then build each call's
+   * result.
    */
-  private async finish(entries: Entry[]): Promise<CallToolResult[]> {
+  private async finish(entries: Entry[], reservation: Reservation = { count: 0, nowMs: 0 }): Promise<CallToolResult[]> {
     const toWrite = entries.filter((e) => e.outcome);
     const written = this.ledger.appendManyAsync(toWrite.map((e) => this.auditInput(e, e.outcome!))).then(
       (records) => ({ records, auditError: undefined }),
       (err: unknown) => ({ records: null, auditError: `the outcome could not be written to the ledger: ${err instanceof Error ? err.message : String(err)}` }),
     );
-    const counted = entries.filter((e) => e.counted);
-    if (counted.length > 0 && this.paths) {
+    // Orders counted ahead but not accepted (refused, unknown) give their trade back.
+    const unused = reservation.count - entries.filter((e) => e.counted).length;
+    if (unused > 0 && this.paths) {
       try {
-        incrementTradesToday(this.paths, this.now(), counted.length);
+        releaseTradesToday(this.paths, reservation.nowMs, unused);
       } catch (err) {
-        // The orders are on the exchange; the corrupt counter now stops further orders (fail closed).
-        const w = `the trade counter could not be updated (${err instanceof Error ? err.message : String(err)}); further orders are blocked until it is fixed`;
-        this.deps.logger.error(w);
-        for (const e of counted) e.warnings.push(w);
+        // Over-counting is the safe side: fewer orders today, never more.
+        this.deps.logger.error("could not give back trades counted for orders that were not accepted", { error: err, trades: unused });
       }
     }
     const { records, auditError } = await written;
@@ -359,7 +388,8 @@ export class TradingService {
         order_link_id: e.call.orderLinkId ?? null,
         decision: gateSummary(e.decision),
         breach: e.decision.breach ?? null,
-        facts: e.decision.facts,
+        // The facts belong to the decision: on the pending or refusal record, not again on the outcome.
+        ...(o.outcome === "pending" || o.outcome === "blocked" ? { facts: e.decision.facts } : {}),
         ...o.extra,
       },
     };
