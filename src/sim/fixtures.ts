@@ -276,7 +276,8 @@ export const OPTION_TICKER_EXTRA = {
 };
 
 /** The default wallet of a fresh account. */
-export const DEFAULT_WALLET: Readonly<Record<string, string>> = { USDT: "100000", BTC: "1", ETH: "0", USDC: "0" };
+/** A demo account of cash only: coins held would count as exposure against a mandate's caps. */
+export const DEFAULT_WALLET: Readonly<Record<string, string>> = { USDT: "100000", BTC: "0", ETH: "0", USDC: "0" };
 
 /** Default leverage of a symbol nobody has set. */
 export const DEFAULT_LEVERAGE = "10";

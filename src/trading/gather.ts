@@ -8,6 +8,7 @@ import type { ListResult, TickerRow } from "../bybit/types.js";
 import { loadMandate } from "../gate/index.js";
 import type { Category, GateIntent, OrderRow, PositionRow, RawFacts } from "../gate/types.js";
 import { readHalt, readTradesToday, type RuntimePaths } from "../state/index.js";
+import { decAbs, decCmp, isDecimal } from "../util/decimal.js";
 
 /** Where positions and open orders can sit; all are read so exposure is gross across the account. */
 export const POSITION_SCOPES: { category: Category; settleCoin?: string }[] = [
@@ -74,7 +75,7 @@ export async function readExchangeFacts(client: BybitClient, intents: GateIntent
   const wanted = needs.quote ? [...new Map(intents.map((i) => [quoteKey(i.category, i.symbol), i])).values()] : [];
   const [quotes, positions, openOrders] = await Promise.all([
     Promise.all(wanted.map(async (i) => [quoteKey(i.category, i.symbol), await fetchQuote(client, i.category, i.symbol)] as const)),
-    needs.exposure ? fetchRows<PositionRow>(client, "/v5/position/list", POSITION_SCOPES) : Promise.resolve<Fetched<PositionRow[] | null>>({ value: [] }),
+    needs.exposure ? fetchExposureRows(client) : Promise.resolve<Fetched<PositionRow[] | null>>({ value: [] }),
     needs.openOrders ? fetchRows<OrderRow>(client, "/v5/order/realtime", ORDER_SCOPES) : Promise.resolve<Fetched<OrderRow[] | null>>({ value: [] }),
   ]);
   return {
@@ -93,6 +94,53 @@ export function mergeNeeds(tools: GateIntent["tool"][]): GatherNeeds {
 }
 
 type Fetched<T> = { value: T; error?: string };
+
+/** Cash, not exposure. */
+const STABLECOINS = new Set(["USDT", "USDC", "USD", "DAI", "FDUSD", "USDE", "BUSD", "TUSD", "PYUSD", "USDD"]);
+
+interface WalletResult {
+  list?: { coin?: { coin: string; walletBalance?: string; usdValue?: string }[] }[];
+}
+
+/**
+ * Spot holdings as positions: a coin held in the wallet is exposure just as
+ * a perpetual is, so a run of spot buys fills up max_total_exposure_usd.
+ * Stablecoins are cash and left out; a borrowed (negative) balance is short.
+ * A coin without a USD value makes exposure unreadable (fail closed).
+ */
+export async function fetchSpotHoldings(client: BybitClient): Promise<Fetched<PositionRow[] | null>> {
+  try {
+    const res = await client.get<WalletResult>("/v5/account/wallet-balance", { accountType: "UNIFIED" }, true);
+    const rows: PositionRow[] = [];
+    for (const account of res.result?.list ?? []) {
+      for (const c of account.coin ?? []) {
+        const coin = String(c.coin).toUpperCase();
+        if (STABLECOINS.has(coin)) continue;
+        if (!isDecimal(c.walletBalance ?? "")) throw new Error(`wallet coin ${coin} has no walletBalance`);
+        const balance = c.walletBalance as string;
+        if (decCmp(balance, 0) === 0) continue;
+        if (!isDecimal(c.usdValue ?? "")) throw new Error(`wallet coin ${coin} has no usdValue`);
+        rows.push({
+          category: "spot",
+          symbol: `${coin}USDT`,
+          side: decCmp(balance, 0) > 0 ? "Buy" : "Sell",
+          size: decAbs(balance),
+          positionValue: decAbs(c.usdValue as string),
+        });
+      }
+    }
+    return { value: rows };
+  } catch (err) {
+    return { value: null, error: `wallet unreadable: ${err instanceof Error ? err.message : String(err)}` };
+  }
+}
+
+/** Everything that counts toward gross exposure besides resting orders: derivative positions and spot holdings. */
+export async function fetchExposureRows(client: BybitClient): Promise<Fetched<PositionRow[] | null>> {
+  const [positions, holdings] = await Promise.all([fetchRows<PositionRow>(client, "/v5/position/list", POSITION_SCOPES), fetchSpotHoldings(client)]);
+  if (!positions.value || !holdings.value) return { value: null, error: positions.error ?? holdings.error };
+  return { value: [...positions.value, ...holdings.value] };
+}
 
 async function fetchQuote(client: BybitClient, category: Category, symbol: string): Promise<Fetched<RawFacts["quote"]>> {
   try {

@@ -9,9 +9,9 @@ import type { Config } from "../config.js";
 import { RulesError } from "../errors.js";
 import { grossExposure } from "../gate/notional.js";
 import type { RuleSet } from "../gate/index.js";
-import type { OrderRow, PositionRow } from "../gate/types.js";
+import type { OrderRow } from "../gate/types.js";
 import { decCmp, decFormat, decSub } from "../util/decimal.js";
-import { fetchRows, ORDER_SCOPES, POSITION_SCOPES, readLocalFacts } from "./gather.js";
+import { fetchExposureRows, fetchRows, ORDER_SCOPES, readLocalFacts } from "./gather.js";
 import type { RuntimePaths } from "../state/index.js";
 
 export interface MandateStatus extends Record<string, unknown> {
@@ -37,7 +37,7 @@ export async function mandateStatus(opts: {
   let exposure: Record<string, unknown> = { gross_usd: null, headroom_usd: null, error: "no API key: positions not read" };
   if (opts.client.hasCredentials) {
     const [positions, orders] = await Promise.all([
-      fetchRows<PositionRow>(opts.client, "/v5/position/list", POSITION_SCOPES),
+      fetchExposureRows(opts.client),
       fetchRows<OrderRow>(opts.client, "/v5/order/realtime", ORDER_SCOPES),
     ]);
     if (!positions.value || !orders.value) {

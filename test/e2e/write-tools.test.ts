@@ -117,6 +117,20 @@ describe("refusals forward nothing", () => {
     expect(counter()).toBe(0);
   });
 
+  it("spot holdings count as exposure: $1,000 spot buys stop at the $5,000 cap", async () => {
+    sim.setMarkPrice("spot", "BTCUSDT", "50000");
+    const buy = { category: "spot", symbol: "BTCUSDT", side: "Buy", order_type: "Market", qty: "990" };
+    const statuses: string[] = [];
+    for (let i = 0; i < 6; i++) statuses.push(String((await call("bybit_place_order", buy)).structuredContent?.status));
+    expect(statuses).toEqual(["accepted", "accepted", "accepted", "accepted", "accepted", "blocked"]);
+    const last = (await call("bybit_check_order", buy)).structuredContent as Record<string, any>;
+    expect(last.breach.limit).toBe("max_total_exposure_usd");
+    // Selling some of the coin frees headroom again.
+    const sell = await call("bybit_place_order", { category: "spot", symbol: "BTCUSDT", side: "Sell", order_type: "Market", qty: "0.02" });
+    expect(sell.structuredContent?.status).toBe("accepted");
+    expect((await call("bybit_check_order", buy)).structuredContent?.decision).toBe("allow");
+  });
+
   it("excluded symbol → deny", async () => {
     const res = await call("bybit_place_order", { ...BUY_500, symbol: "DOGEUSDT", qty: "100" });
     expect(res.structuredContent).toMatchObject({ status: "blocked", decision: "deny", requires_reauthorization: false });

@@ -57,6 +57,7 @@ describe("wallet-balance", () => {
   it("answers UNIFIED rows with exact strings and follows fills", async () => {
     expect((await get(sim, "/v5/account/wallet-balance", "accountType=SPOT")).json.retCode).toBe(10001);
     sim.setMarkPrice("spot", "BTCUSDT", "50000");
+    sim.setWalletBalance("BTC", "1");
     const before = await get(sim, "/v5/account/wallet-balance", "accountType=UNIFIED");
     const acct = before.json.result.list[0];
     expect(acct.accountType).toBe("UNIFIED");

@@ -152,7 +152,7 @@ describe("admin routes", () => {
     const bad = await admin("POST", "/__sim/faults", { next: [{ fault: "explode" }] });
     expect(bad.status).toBe(400);
     const state = await admin("GET", "/__sim/state");
-    expect(state.json.wallet).toMatchObject({ USDT: "100000", BTC: "1" });
+    expect(state.json.wallet).toMatchObject({ USDT: "100000", BTC: "0" });
     const requests = await admin("GET", "/__sim/requests");
     expect((requests.json as unknown as unknown[]).length).toBe(1);
     expect(sim.requests().map((r) => r.path)).toEqual(["/v5/market/time"]);

@@ -46,6 +46,7 @@ describe("market orders", () => {
 
   it("inverse: qty is USD contracts and positionValue is in BTC", async () => {
     sim.setMarkPrice("inverse", "BTCUSD", "50000");
+    sim.setWalletBalance("BTC", "1"); // inverse contracts are margined in the coin
     const r = await post(sim, "/v5/order/create", order({ category: "inverse", symbol: "BTCUSD", qty: "1000" }));
     expect(r.json.retCode).toBe(0);
     const pos = await get(sim, "/v5/position/list", "category=inverse&symbol=BTCUSD");
