@@ -204,7 +204,9 @@ export class BybitClient {
       throw new BadResponseError(a.path, "no retCode");
     }
     if (env.retCode !== 0) {
-      const err = new BybitApiError(env.retCode, String(env.retMsg ?? ""), a.path);
+      // 10004 echoes the signed string (API key included): keep the message, drop the echo.
+      const retMsg = String(env.retMsg ?? "").replace(/origin_string\[[^\]]*\]?/g, "origin_string[…]");
+      const err = new BybitApiError(env.retCode, retMsg, a.path);
       if (rateLimit?.resetAtMs) err.resetAtMs = rateLimit.resetAtMs;
       throw err;
     }

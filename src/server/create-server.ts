@@ -7,6 +7,7 @@ import type { jsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/t
 import { allTools } from "../tools/index.js";
 import { errorFromException } from "../tools/common.js";
 import { packageVersion } from "../util/package-root.js";
+import { scrubStrings } from "../state/redact.js";
 import type { ServerDeps } from "./deps.js";
 
 export const SERVER_INSTRUCTIONS =
@@ -28,17 +29,22 @@ export function createServer(deps: ServerDeps): { server: McpServer; close: () =
     { name: "bybit-mcp", version: packageVersion() },
     { capabilities: { tools: {} }, instructions: SERVER_INSTRUCTIONS, jsonSchemaValidator: noElicitation },
   );
+  const { apiKey, apiSecret, httpToken } = deps.config;
+  const secrets = [apiKey, apiSecret, httpToken].filter((x) => x.length >= 4);
   for (const tool of allTools) {
     server.registerTool(
       tool.name,
       { title: tool.title, description: tool.description, inputSchema: tool.input, annotations: tool.annotations },
       async (args: unknown) => {
+        let result;
         try {
-          return await (tool.handler as (a: unknown, d: ServerDeps) => ReturnType<typeof tool.handler>)(args, deps);
+          result = await (tool.handler as (a: unknown, d: ServerDeps) => ReturnType<typeof tool.handler>)(args, deps);
         } catch (err) {
           deps.logger.error("tool failed", { tool: tool.name, error: err });
-          return errorFromException(err);
+          result = errorFromException(err);
         }
+        // Last line of defence: nothing an exchange echoed (10004 repeats the API key) leaves with a secret in it.
+        return scrubStrings(result, secrets);
       },
     );
   }

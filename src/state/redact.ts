@@ -109,6 +109,8 @@ const BARE_TOKEN = new RegExp(
 /** Replace secret-looking parts of free text (and any literal `extraSecrets`) with "[redacted]". Idempotent. */
 export function scrubText(text: string, extraSecrets: string[] = []): string {
   let s = replaceLiterals(text, extraSecrets);
+  // Bybit's 10004 answer echoes the signed string, API key included.
+  if (s.includes("origin_string[")) s = s.replace(ORIGIN_STRING, `origin_string[${REDACTED}]`);
   // Cheap guards first: most values (symbols, decimals, ids) can match none of the patterns.
   if (BEARER_HINT.test(s)) s = s.replace(BEARER, `$1 ${REDACTED}`);
   if (s.includes("://")) s = s.replace(URL_USERINFO, `${REDACTED}@`);
@@ -119,6 +121,23 @@ export function scrubText(text: string, extraSecrets: string[] = []): string {
     });
   }
   return TOKEN_HINT.test(s) ? s.replace(BARE_TOKEN, REDACTED) : s;
+}
+
+const ORIGIN_STRING = /origin_string\[[^\]]*\]?/g;
+
+/**
+ * A deep copy of plain data with scrubText applied to every string (keys
+ * kept as they are): for tool results, where key-based redaction would
+ * blank the MCP `content` field itself.
+ */
+export function scrubStrings<T>(value: T, extraSecrets: string[] = []): T {
+  const walk = (v: unknown): unknown => {
+    if (typeof v === "string") return scrubText(v, extraSecrets);
+    if (Array.isArray(v)) return v.map(walk);
+    if (v !== null && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
+    return v;
+  };
+  return walk(value) as T;
 }
 
 function replaceLiterals(text: string, secrets: string[]): string {

@@ -170,3 +170,26 @@ describe("private tools without keys", () => {
     }
   });
 });
+
+describe("a wrong secret", () => {
+  it("gets 10004, and neither the key nor the secret appears in any result, refusal or log", async () => {
+    const rt2 = tempRuntime();
+    rt2.writeMandate();
+    const wrongSecret = `wrong${randomBytes(12).toString("hex")}`;
+    const h = await connect({ BYBIT_BASE_URL: sim.url, BYBIT_API_KEY: CANARY_KEY, BYBIT_API_SECRET: wrongSecret, VIBE_RUNTIME_ROOT: rt2.root, BYBIT_MCP_LOG_LEVEL: "debug" });
+    try {
+      const read = await h.call("bybit_get_wallet_balance", {});
+      expect(read.isError).toBe(true);
+      expect(read.structuredContent?.ret_code).toBe(10004);
+      const order = await h.call("bybit_place_order", { category: "linear", symbol: "BTCUSDT", side: "Buy", order_type: "Market", qty: "0.001" });
+      expect(order.structuredContent?.status).toBe("blocked");
+      const status = await h.call("bybit_get_mandate_status", {});
+      const everything = JSON.stringify([read, order, status]) + h.stderr();
+      expect(everything).not.toContain(CANARY_KEY);
+      expect(everything).not.toContain(wrongSecret);
+    } finally {
+      await h.close();
+      rt2.cleanup();
+    }
+  });
+});
