@@ -85,4 +85,20 @@ describe("TradingService", () => {
     expect(results.filter((r) => (r.structuredContent as { status: string }).status === "accepted")).toHaveLength(4);
     expect(sim.state().positions.find((p) => p.symbol === "BTCUSDT")?.size).toBe("0.04");
   });
+
+  it("an order that would reduce exposure makes no room for the rest of its batch (it may yet be refused)", async () => {
+    rt.writeMandate({ hard_caps: { max_total_exposure_usd: 2000, max_order_notional_usd: 5000 } });
+    sim.setMarkPrice("linear", "ETHUSDT", "2500");
+    const svc = service();
+    expect((await svc.execute(order("0.04"), "bybit_place_order")).structuredContent?.status).toBe("accepted"); // long $2,000
+    sim.faults.set({ next: [{ fault: "ret10006", path: "/v5/order/create" }] });
+    // The first call runs alone; the next two queue behind it and are decided as one batch.
+    const blocker = svc.execute(normalizePlace({ category: "linear", symbol: "BTCUSDT", side: "Buy", order_type: "Market", qty: "1" }), "bybit_place_order");
+    const sell = svc.execute(normalizePlace({ category: "linear", symbol: "BTCUSDT", side: "Sell", order_type: "Market", qty: "0.02" }), "bybit_place_order");
+    const eth = svc.execute(normalizePlace({ category: "linear", symbol: "ETHUSDT", side: "Buy", order_type: "Market", qty: "0.4" }), "bybit_place_order");
+    const [, s, e] = await Promise.all([blocker, sell, eth]);
+    expect(s.structuredContent).toMatchObject({ status: "rejected", ret_code: 10006 });
+    expect(e.structuredContent).toMatchObject({ status: "blocked", decision: "pause_for_reauth" });
+    expect(sim.state().positions.find((p) => p.symbol === "ETHUSDT")).toBeUndefined();
+  });
 });
