@@ -231,7 +231,7 @@ function classifyNetworkError(err: unknown, endpoint: string, timeoutMs: number,
 function isRetryable(err: unknown): boolean {
   if (err instanceof NetworkError || err instanceof TimeoutError || err instanceof BadResponseError) return true;
   if (err instanceof HttpStatusError) return RETRY_HTTP.has(err.httpStatus);
-  if (err instanceof BybitApiError) return err.retCode === 10006 || err.retCode === 10016;
+  if (err instanceof BybitApiError) return err.retCode === 10000 || err.retCode === 10006 || err.retCode === 10016;
   return false;
 }
 

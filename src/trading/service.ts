@@ -38,8 +38,12 @@ export interface TradingOptions {
   now?: () => number;
 }
 
-/** Exchange answers that mean "maybe done" rather than "refused". */
-const UNKNOWN_RET_CODES = new Set([10016]);
+/**
+ * Exchange answers that mean "maybe done" rather than "refused": server
+ * errors and timeouts behind Bybit's gateway (10000 Server Timeout, 10016,
+ * spot 170007 backend timeout, 170146/170147 order create/cancel timeout).
+ */
+const UNKNOWN_RET_CODES = new Set([10000, 10016, 170007, 170146, 170147]);
 /** "Not modified" answers: the state already is what was asked. */
 const NOT_MODIFIED: Record<string, number> = { set_leverage: 110043, set_trading_stop: 34040 };
 

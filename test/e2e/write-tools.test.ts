@@ -215,6 +215,15 @@ describe("exchange answers after an allow", () => {
     expect(creates()).toHaveLength(1);
   });
 
+  it("10016 (server error) on create → looked up by orderLinkId → unknown, never resent, not counted", async () => {
+    sim.faults.set({ next: [{ fault: "ret10016", path: "/v5/order/create" }] });
+    const res = await call("bybit_place_order", { ...BUY_500, order_link_id: "srv-err-1" });
+    expect(res.structuredContent).toMatchObject({ status: "unknown", order_link_id: "srv-err-1" });
+    expect(creates()).toHaveLength(1);
+    expect(sim.requests().some((r) => r.path === "/v5/order/history" && r.query.orderLinkId === "srv-err-1")).toBe(true);
+    expect(counter()).toBe(0);
+  });
+
   it("connection dropped after the exchange took the order → found by orderLinkId, accepted, counted, never resent", async () => {
     sim.faults.set({ next: [{ fault: "drop_after_process", path: "/v5/order/create" }] });
     const res = await call("bybit_place_order", { ...BUY_500, order_link_id: "lost-answer-1" });
