@@ -374,6 +374,7 @@ function exposureFact(
     positions: raw.positions,
     openOrders: raw.openOrders,
     ...(i.order_id !== null ? { excludeOrderId: i.order_id } : {}),
+    ...(intent.positionIdx !== undefined ? { positionIdx: intent.positionIdx } : {}),
   });
   if (!x.ok) {
     f.problem = x.problem;

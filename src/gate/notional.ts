@@ -87,6 +87,8 @@ export interface ExposureInput {
   openOrders: OrderRow[];
   /** amend: the resting order being replaced, left out of the open orders. */
   excludeOrderId?: string;
+  /** Hedge mode: 1 = the long leg, 2 = the short leg; 0 or absent = one-way. */
+  positionIdx?: number;
 }
 
 export interface InstrumentExposure {
@@ -114,11 +116,11 @@ export function grossExposure(x: ExposureInput): ExposureResult {
     if (!s) book.set(key, (s = { pos: "0", buy: "0", sell: "0" }));
     return s;
   };
-  const own = key(x.category, x.symbol);
+  const own = key(x.category, x.symbol, x.positionIdx);
   for (const row of x.positions) {
     if (typeof row?.symbol !== "string" || row.symbol.trim() === "") return { ok: false, problem: "a position row has no symbol" };
     const category = row.category ?? x.category;
-    const k = key(category, row.symbol);
+    const k = key(category, row.symbol, row.positionIdx);
     const v = positionSigned(row, category, k === own ? x.reference : null);
     if (typeof v !== "string") return { ok: false, problem: v.problem };
     const s = slot(k);
@@ -128,7 +130,7 @@ export function grossExposure(x: ExposureInput): ExposureResult {
     if (x.excludeOrderId !== undefined && row.orderId === x.excludeOrderId) continue;
     if (typeof row?.symbol !== "string" || row.symbol.trim() === "") return { ok: false, problem: "an open order row has no symbol" };
     if (row.reduceOnly === true || !isResting(row.orderStatus)) continue;
-    const k = key(row.category ?? x.category, row.symbol);
+    const k = key(row.category ?? x.category, row.symbol, row.positionIdx);
     const v = openOrderValue(row, row.category ?? x.category, k === own ? x.reference : null);
     if (typeof v !== "string") return { ok: false, problem: v.problem };
     const s = slot(k);
@@ -154,8 +156,14 @@ function worstCase(v: string, buys: string, sells: string): string {
   return decMax(decAbs(decAdd(v, buys)), decAbs(decSub(v, sells)));
 }
 
-function key(category: Category, symbol: string): string {
-  return `${category}:${symbol.trim().toUpperCase()}`;
+/**
+ * Rows are grouped per instrument, and in hedge mode per leg: a long on
+ * positionIdx 1 and a short on positionIdx 2 are two exposures, not a net of
+ * zero (they would net in one-way mode, where one position holds both).
+ */
+function key(category: Category, symbol: string, positionIdx?: number | string): string {
+  const leg = Number(positionIdx);
+  return `${category}:${symbol.trim().toUpperCase()}${leg === 1 || leg === 2 ? `#${leg}` : ""}`;
 }
 
 const RESTING = new Set(["New", "PartiallyFilled", "Untriggered", "Created", "Active"]);
@@ -173,19 +181,19 @@ function positionSigned(row: PositionRow, category: Category, reference: string 
   if (typeof row.size !== "string" || !isDecimal(row.size) || decCmp(row.size, "0") < 0) return bad(`size ${JSON.stringify(row.size)} is not a decimal`);
   if (decCmp(row.size, "0") === 0) return "0";
   if (row.side !== "Buy" && row.side !== "Sell") return bad(`size ${row.size} has no side`);
+  // The larger of what Bybit reports and the position at the current price: positionValue is
+  // size x entry price, which understates a position that has gained value since.
+  const mark = positive(row.markPrice) ? row.markPrice : reference;
   let value: string;
   if (category === "inverse") {
-    // positionValue is in the base coin: convert at the mark; the USD contract count is the fallback.
-    const mark = positive(row.markPrice) ? row.markPrice : reference;
-    value = positive(row.positionValue) && mark !== null ? decMul(row.positionValue, mark) : row.size;
-  } else if (typeof row.positionValue === "string" && isDecimal(row.positionValue)) {
-    value = decAbs(row.positionValue);
-  } else if (positive(row.markPrice)) {
-    value = decMul(row.size, row.markPrice);
-  } else if (reference !== null) {
-    value = decMul(row.size, reference);
+    // USD contracts: size is the USD face; positionValue is in the base coin.
+    value = positive(row.positionValue) && mark !== null ? decMax(row.size, decMul(row.positionValue, mark)) : row.size;
   } else {
-    return bad("has neither positionValue nor markPrice");
+    const candidates: string[] = [];
+    if (typeof row.positionValue === "string" && isDecimal(row.positionValue)) candidates.push(decAbs(row.positionValue));
+    if (mark !== null) candidates.push(decMul(row.size, mark));
+    if (candidates.length === 0) return bad("has neither positionValue nor markPrice");
+    value = candidates.reduce((a, b) => decMax(a, b));
   }
   return row.side === "Buy" ? value : decSub("0", value);
 }

@@ -37,6 +37,8 @@ export interface GateIntent {
   notionalUsd?: string;
   /** set_leverage only. */
   leverage?: string;
+  /** Hedge mode leg (1 long, 2 short); 0 or absent = one-way mode. */
+  positionIdx?: number;
   /** amend only: the resting order being amended, as found among open orders (null = not found). */
   existingOrder?: OrderRow | null;
 }
@@ -85,6 +87,7 @@ export interface OrderRow {
   reduceOnly?: boolean;
   orderStatus?: string;
   marketUnit?: string;
+  positionIdx?: number;
 }
 
 /** Kill-switch state; `error` set means the HALT location could not be read (treated as halted). */

@@ -54,5 +54,6 @@ export function land(landed: Landed, intent: GateIntent, decision: Decision, ind
     leavesQty: qty,
     leavesValue: notional ?? undefined,
     orderStatus: "New",
+    positionIdx: intent.positionIdx ?? existing?.positionIdx,
   });
 }

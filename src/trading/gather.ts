@@ -179,12 +179,13 @@ export async function fetchRows<Row>(
 }
 
 /** Find a resting order by orderId or orderLinkId among open orders. */
-export function findOrder(rows: OrderRow[] | null, ref: { orderId?: string; orderLinkId?: string }, symbol: string): OrderRow | null {
+export function findOrder(rows: OrderRow[] | null, ref: { orderId?: string; orderLinkId?: string }, category: Category, symbol: string): OrderRow | null {
   if (!rows) return null;
   return (
     rows.find(
       (r) =>
         r.symbol === symbol &&
+        (r.category === undefined || r.category === category) &&
         ((ref.orderId !== undefined && r.orderId === ref.orderId) || (ref.orderLinkId !== undefined && r.orderLinkId === ref.orderLinkId)),
     ) ?? null
   );

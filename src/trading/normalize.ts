@@ -113,6 +113,7 @@ export function normalizePlace(a: PlaceArgs): NormalizedCall {
       marketUnit: a.market_unit,
       reduceOnly: a.reduce_only,
       notionalUsd,
+      positionIdx: a.position_idx,
     },
   };
 }

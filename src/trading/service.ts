@@ -194,9 +194,12 @@ export class TradingService {
     for (const [index, item] of items.entries()) {
       const intent = { ...item.call.intent };
       if (item.call.tool === "amend_order") {
-        const existing = findOrder(exchange.openOrders, { orderId: item.call.orderId, orderLinkId: item.call.orderLinkId }, intent.symbol);
+        const existing = findOrder(exchange.openOrders, { orderId: item.call.orderId, orderLinkId: item.call.orderLinkId }, intent.category, intent.symbol);
         intent.existingOrder = existing;
-        if (existing) intent.side = existing.side;
+        if (existing) {
+          intent.side = existing.side;
+          intent.positionIdx = existing.positionIdx;
+        }
       }
       const quote = exchange.quotes.get(quoteKey(intent.category, intent.symbol));
       const raw = withLanded(

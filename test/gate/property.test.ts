@@ -49,7 +49,12 @@ function oracle(c: Case): boolean {
   const book = new Map<string, { v: bigint; buy: bigint; sell: bigint }>();
   const at = (k: string) => book.get(k) ?? book.set(k, { v: 0n, buy: 0n, sell: 0n }).get(k)!;
   const own = `${o.category}:${o.symbol}`;
-  for (const p of c.positions) at(`linear:${p.symbol}`).v += (p.side === "Buy" ? 1n : -1n) * big(p.positionValue!);
+  for (const p of c.positions) {
+    // A position is worth the larger of its reported value (entry price) and its size at the current price.
+    const k = `linear:${p.symbol}`;
+    const value = k === own ? max(big(p.positionValue!), (big(p.size) * ref) / S) : big(p.positionValue!);
+    at(k).v += (p.side === "Buy" ? 1n : -1n) * value;
+  }
   for (const r of c.openOrders) {
     if (r.reduceOnly) continue;
     const k = `linear:${r.symbol}`;
