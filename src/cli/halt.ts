@@ -7,10 +7,11 @@
  */
 import { BybitClient } from "../bybit/client.js";
 import { loadConfig, type Config } from "../config.js";
-import { ConfigError, UsageError } from "../errors.js";
+import { existsSync } from "node:fs";
+import { ConfigError, LockError, UsageError } from "../errors.js";
 import { loadMandate } from "../gate/index.js";
 import type { OrderRow, PositionRow } from "../gate/types.js";
-import { AuditLedger, clearHalt, normalizeBrokerKey, runtimePaths, tripHalt, type RuntimePaths } from "../state/index.js";
+import { AuditLedger, clearHalt, normalizeBrokerKey, runtimePaths, tripHalt, withOrderLock, type RuntimePaths } from "../state/index.js";
 import { fetchRows, ORDER_SCOPES, POSITION_SCOPES } from "../trading/gather.js";
 import { newOrderLinkId } from "../trading/normalize.js";
 import { parse } from "./args.js";
@@ -40,14 +41,32 @@ function ledgerFor(config: Config, paths: RuntimePaths): AuditLedger {
   return new AuditLedger(paths, { extraSecrets: [config.apiKey, config.apiSecret].filter((s) => s.length >= 4) });
 }
 
-function record(ledger: AuditLedger, config: Config, kind: "halt_tripped" | "halt_cleared" | "order_cancelled" | "order_placed" | "order_rejected", o: {
+type Kind = "halt_tripped" | "halt_cleared" | "order_cancelled" | "order_placed" | "order_rejected";
+interface Entry {
   intent: string;
   request?: unknown;
   response?: unknown;
-  outcome: "accepted" | "rejected" | "error";
+  outcome: "accepted" | "rejected" | "error" | "pending";
   error?: string | null;
   extra?: Record<string, unknown>;
-}) {
+}
+
+/**
+ * Audit one halt action, best effort: a ledger that cannot be written must
+ * not stop the cancels and closes (they reduce risk). Returns false and says
+ * so on stderr when the record could not be written.
+ */
+function tryRecord(ledger: AuditLedger, config: Config, io: CliIo, kind: Kind, o: Entry): boolean {
+  try {
+    record(ledger, config, kind, o);
+    return true;
+  } catch (err) {
+    io.stderr(`halt: could not audit "${o.intent}": ${err instanceof Error ? err.message : String(err)}\n`);
+    return false;
+  }
+}
+
+function record(ledger: AuditLedger, config: Config, kind: Kind, o: Entry) {
   return ledger.append({
     kind,
     session_id: config.sessionId,
@@ -81,9 +100,9 @@ export const haltCommand: CliCommand = async (argv, io) => {
   const scope = values.global ? "global" : "broker";
   tripHalt(paths, { scope, by: "cli", reason: values.reason.trim() });
   const ledger = ledgerFor(config, paths);
-  record(ledger, config, "halt_tripped", { intent: `halt ${scope === "global" ? "all brokers" : broker}: ${values.reason.trim()}`, outcome: "accepted", extra: { scope, broker } });
+  let failures = tryRecord(ledger, config, io, "halt_tripped", { intent: `halt ${scope === "global" ? "all brokers" : broker}: ${values.reason.trim()}`, outcome: "accepted", extra: { scope, broker } }) ? 0 : 1;
   io.stdout(`halted (${scope === "global" ? "global" : `broker ${broker}`}): ${scope === "global" ? paths.globalHalt : paths.brokerHalt}\n`);
-  if (values["no-cancel"]) return EXIT.OK;
+  if (values["no-cancel"]) return failures === 0 ? EXIT.OK : EXIT.CHECK_FAILED;
   if (!config.apiKey) {
     io.stderr("halt: no BYBIT_API_KEY, so resting orders were not cancelled and positions not closed; the HALT file still stops new orders\n");
     return EXIT.CHECK_FAILED;
@@ -92,7 +111,13 @@ export const haltCommand: CliCommand = async (argv, io) => {
   const flatten = mandate.ok && mandate.mandate.flatten_on_halt === true;
   const client = new BybitClient({ baseUrl: config.baseUrl, apiKey: config.apiKey, apiSecret: config.apiSecret, recvWindow: config.recvWindow, timeoutMs: config.httpTimeoutMs });
   try {
-    const failures = await cancelAndFlatten(client, ledger, config, flatten, io);
+    // Wait for any order batch already past its HALT check to finish, so nothing it sends
+    // survives the listing below. HALT is on disk, so no new batch can start meanwhile.
+    failures += await withOrderLock(paths, { timeoutMs: 30_000 }, () => cancelAndFlatten(client, ledger, config, flatten, io)).catch(async (err: unknown) => {
+      if (!(err instanceof LockError)) throw err;
+      io.stderr(`halt: ${err.message}; cancelling without the order lock\n`);
+      return cancelAndFlatten(client, ledger, config, flatten, io);
+    });
     return failures === 0 ? EXIT.OK : EXIT.CHECK_FAILED;
   } finally {
     await client.close();
@@ -110,12 +135,12 @@ async function cancelAndFlatten(client: BybitClient, ledger: AuditLedger, config
     const body = { category: o.category, symbol: o.symbol, orderId: o.orderId };
     try {
       const res = await client.post("/v5/order/cancel", body);
-      record(ledger, config, "order_cancelled", { intent: `cancel ${o.side.toLowerCase()} ${o.qty} ${o.symbol} (${o.category}) on halt`, request: { path: "/v5/order/cancel", body }, response: res.result, outcome: "accepted" });
+      if (!tryRecord(ledger, config, io, "order_cancelled", { intent: `cancel ${o.side.toLowerCase()} ${o.qty} ${o.symbol} (${o.category}) on halt`, request: { path: "/v5/order/cancel", body }, response: res.result, outcome: "accepted" })) failures++;
       io.stdout(`cancelled ${o.category} ${o.symbol} ${o.orderId}\n`);
     } catch (err) {
       failures++;
       const msg = err instanceof Error ? err.message : String(err);
-      record(ledger, config, "order_cancelled", { intent: `cancel ${o.symbol} on halt`, request: { path: "/v5/order/cancel", body }, outcome: "error", error: msg });
+      tryRecord(ledger, config, io, "order_cancelled", { intent: `cancel ${o.symbol} on halt`, request: { path: "/v5/order/cancel", body }, outcome: "error", error: msg });
       io.stderr(`halt: cancel ${o.symbol} ${o.orderId} failed: ${msg}\n`);
     }
   }
@@ -137,14 +162,17 @@ async function cancelAndFlatten(client: BybitClient, ledger: AuditLedger, config
       positionIdx: p.positionIdx ?? 0,
       orderLinkId: newOrderLinkId(),
     };
+    const intent = `close ${p.side.toLowerCase()} ${p.size} ${p.symbol} (${p.category}) reduce-only on halt`;
+    // Like every order: its record, with the orderLinkId, is written before it is sent (best effort here).
+    tryRecord(ledger, config, io, "order_placed", { intent, request: { path: "/v5/order/create", body }, outcome: "pending", extra: { order_link_id: body.orderLinkId } });
     try {
       const res = await client.post("/v5/order/create", body);
-      record(ledger, config, "order_placed", { intent: `close ${p.side.toLowerCase()} ${p.size} ${p.symbol} (${p.category}) reduce-only on halt`, request: { path: "/v5/order/create", body }, response: res.result, outcome: "accepted" });
+      if (!tryRecord(ledger, config, io, "order_placed", { intent, request: { path: "/v5/order/create", body }, response: res.result, outcome: "accepted", extra: { order_link_id: body.orderLinkId } })) failures++;
       io.stdout(`closed ${p.category} ${p.symbol} ${p.side} ${p.size}\n`);
     } catch (err) {
       failures++;
       const msg = err instanceof Error ? err.message : String(err);
-      record(ledger, config, "order_rejected", { intent: `close ${p.symbol} on halt`, request: { path: "/v5/order/create", body }, outcome: "error", error: msg });
+      tryRecord(ledger, config, io, "order_rejected", { intent, request: { path: "/v5/order/create", body }, outcome: "error", error: msg, extra: { order_link_id: body.orderLinkId } });
       io.stderr(`halt: closing ${p.symbol} failed (${msg}); the orderLinkId was ${body.orderLinkId}\n`);
     }
   }
@@ -159,8 +187,19 @@ export const unhaltCommand: CliCommand = async (argv, io) => {
   }
   const { config, paths, broker } = setup("unhalt", values, io);
   const scope = values.global ? "global" : "broker";
-  const removed = clearHalt(paths, scope);
-  record(ledgerFor(config, paths), config, "halt_cleared", { intent: `unhalt ${scope === "global" ? "all brokers" : broker}`, outcome: "accepted", extra: { scope, broker, removed } });
-  io.stdout(removed ? `kill switch cleared (${scope})\n` : `no ${scope} kill switch was set\n`);
+  const file = scope === "global" ? paths.globalHalt : paths.brokerHalt;
+  if (!existsSync(file)) {
+    io.stdout(`no ${scope} kill switch was set\n`);
+    return EXIT.OK;
+  }
+  // Audited first: if the ledger cannot record the clearing, trading stays halted.
+  try {
+    record(ledgerFor(config, paths), config, "halt_cleared", { intent: `unhalt ${scope === "global" ? "all brokers" : broker}`, outcome: "accepted", extra: { scope, broker } });
+  } catch (err) {
+    io.stderr(`unhalt: the audit ledger could not record it, so the kill switch stays on: ${err instanceof Error ? err.message : String(err)}\n`);
+    return EXIT.CHECK_FAILED;
+  }
+  clearHalt(paths, scope);
+  io.stdout(`kill switch cleared (${scope})\n`);
   return EXIT.OK;
 };

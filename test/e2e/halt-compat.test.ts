@@ -3,7 +3,7 @@
  * Vibe-Trading writes them, read by the built server.
  */
 import { spawn } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startSim, type Sim } from "../../src/sim/index.js";
@@ -80,6 +80,24 @@ describe("bybit-mcp halt / unhalt", () => {
     const body = JSON.parse(readFileSync(join(rt.broker, "HALT"), "utf8")) as Record<string, string>;
     expect(Object.keys(body)).toEqual(["tripped_at", "by", "reason"]);
     expect(body).toMatchObject({ by: "cli", reason: "no flatten" });
+  });
+});
+
+describe("halt with an unwritable ledger", () => {
+  it("halt still trips and cancels (exit 1, saying what was not audited); unhalt refuses and trading stays halted", async () => {
+    rt.writeMandate();
+    mcp = await connect(env);
+    await mcp.call("bybit_place_order", { category: "linear", symbol: "BTCUSDT", side: "Buy", order_type: "Limit", qty: "0.01", price: "49000", order_link_id: "still-cancel-1" });
+    rmSync(join(rt.live, "audit.jsonl"));
+    mkdirSync(join(rt.live, "audit.jsonl"));
+    const halted = await cli(["halt", "--reason", "ledger broken"]);
+    expect(halted.status).toBe(1);
+    expect(halted.stderr).toMatch(/could not audit/);
+    expect(sim.state().orders.find((o) => o.orderLinkId === "still-cancel-1")?.orderStatus).toBe("Cancelled");
+    const un = await cli(["unhalt"]);
+    expect(un.status).toBe(1);
+    expect(un.stderr).toMatch(/stays on/);
+    expect(existsSync(join(rt.broker, "HALT"))).toBe(true);
   });
 });
 
