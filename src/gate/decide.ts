@@ -44,7 +44,8 @@ async function evaluate(ruleSet: RuleSet, intent: GateIntent, facts: Facts): Pro
   const runs = await runRules(applicable, facts as unknown as Record<string, unknown>);
   const explanation = ruleSet.rules.map((r) => explain(r, runs.get(r.id), facts));
   const failed = applicable.find((r) => r.enforcement === "enforce" && runs.get(r.id)?.passed !== true);
-  const limits = unique(applicable.map((r) => r.checked_limit));
+  const evaluated = unique(applicable.map((r) => r.checked_limit));
+  const limits = contractOrder(evaluated);
 
   if (!failed) {
     // Belt and braces: no rule set, however written, allows without a valid mandate.
@@ -67,7 +68,7 @@ async function evaluate(ruleSet: RuleSet, intent: GateIntent, facts: Facts): Pro
     };
   }
   const { breach, reason } = breachOf(failed, facts);
-  const checked = limits.slice(0, limits.indexOf(failed.checked_limit) + 1);
+  const checked = contractOrder(evaluated.slice(0, evaluated.indexOf(failed.checked_limit) + 1));
   return {
     decision: failed.outcome,
     allowed: false,
@@ -82,6 +83,33 @@ async function evaluate(ruleSet: RuleSet, intent: GateIntent, facts: Facts): Pro
     explanation,
     facts: facts as unknown as Record<string, unknown>,
   };
+}
+
+/** Vibe-Trading's checked_limits, in its order (vibe-trading-compat.md). */
+const CONTRACT_LIMITS = [
+  "mandate",
+  "expiry",
+  "halt_flag",
+  "intent",
+  "exclude_symbols",
+  "allowed_instruments",
+  "asset_classes",
+  "max_order_notional_usd",
+  "max_total_exposure_usd",
+  "max_leverage",
+  "max_trades_per_day",
+  "account_funding_usd",
+  "universe_floors",
+];
+
+/**
+ * checked_limits as Vibe-Trading's readers expect them: its limits in its
+ * order, then checks of ours (option_limits, quote, price_band...) after
+ * them in the order the rules ran.
+ */
+function contractOrder(limits: string[]): string[] {
+  const known = CONTRACT_LIMITS.filter((l) => limits.includes(l));
+  return [...known, ...limits.filter((l) => !CONTRACT_LIMITS.includes(l))];
 }
 
 function explain(rule: RuleDef, run: RuleRun | undefined, facts: Facts): RuleExplanation {

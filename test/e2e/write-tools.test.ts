@@ -255,6 +255,11 @@ describe("check_order and mandate status", () => {
   it("check_order decides without forwarding or counting", async () => {
     const ok = await call("bybit_check_order", BUY_500);
     expect(ok.structuredContent).toMatchObject({ decision: "allow", allowed: true });
+    // Vibe-Trading's checked_limits first, in its order; our own checks after them.
+    expect((ok.structuredContent?.checked_limits as string[]).slice(0, 13)).toEqual([
+      "mandate", "expiry", "halt_flag", "intent", "exclude_symbols", "allowed_instruments", "asset_classes",
+      "max_order_notional_usd", "max_total_exposure_usd", "max_leverage", "max_trades_per_day", "account_funding_usd", "universe_floors",
+    ]);
     const big = await call("bybit_check_order", { ...BUY_500, qty: "1" });
     expect(big.structuredContent).toMatchObject({ decision: "pause_for_reauth" });
     expect((big.structuredContent?.explanation as unknown[]).length).toBeGreaterThan(5);
