@@ -130,5 +130,8 @@ export function httpUrl(value: string, name: string): string {
     throw new ConfigError(`${name} must be an http(s) URL, not "${value}"`, name);
   }
   if (url.username || url.password) throw new ConfigError(`${name} must not carry credentials`, name);
-  return value.replace(/\/+$/, "");
+  if (url.pathname !== "/" || url.search || url.hash) {
+    throw new ConfigError(`${name} must be a bare origin like https://api.bybit.com (no path or query), not "${value}"`, name);
+  }
+  return url.origin;
 }

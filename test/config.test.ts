@@ -31,6 +31,7 @@ describe("loadConfig", () => {
     [{ BYBIT_DEMO: "sure" }, "BYBIT_DEMO"],
     [{ BYBIT_TESTNET: "true", BYBIT_DEMO: "true" }, "BYBIT_DEMO"],
     [{ BYBIT_BASE_URL: "ftp://x" }, "BYBIT_BASE_URL"],
+    [{ BYBIT_BASE_URL: "https://api.bybit.com/v5" }, "BYBIT_BASE_URL"],
     [{ BYBIT_BASE_URL: "not a url" }, "BYBIT_BASE_URL"],
     [{ BYBIT_HTTP_TIMEOUT: "0" }, "BYBIT_HTTP_TIMEOUT"],
     [{ BYBIT_HTTP_TIMEOUT: "ten" }, "BYBIT_HTTP_TIMEOUT"],

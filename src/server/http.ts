@@ -51,9 +51,13 @@ export async function serveHttp(opts: HttpOptions): Promise<{ url: string; close
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? "/", "http://x");
     if (url.pathname !== "/mcp") return send(res, 404, "not found");
-    if (!hostAllowed(req.headers.host, opts.host, boundPort())) return send(res, 403, "forbidden host");
-    const origin = req.headers.origin;
-    if (origin && !originAllowed(origin)) return send(res, 403, "forbidden origin");
+    // Without a token, the Host and Origin checks are what stop a web page (DNS rebinding) from
+    // driving the server; with one, the bearer token is required and clients may name any host.
+    if (!tokenHash) {
+      if (!hostAllowed(req.headers.host, opts.host, boundPort())) return send(res, 403, "forbidden host");
+      const origin = req.headers.origin;
+      if (origin && !originAllowed(origin)) return send(res, 403, "forbidden origin");
+    }
     if (!authorized(req)) {
       res.setHeader("www-authenticate", "Bearer");
       return send(res, 401, "unauthorized");

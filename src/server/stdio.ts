@@ -12,7 +12,9 @@ export async function serveStdio(server: McpServer, onClose: () => Promise<void>
     const shutdown = () => {
       if (closing) return;
       closing = true;
-      void onClose().finally(resolve);
+      onClose()
+        .catch((err: unknown) => process.stderr.write(`${JSON.stringify({ level: "error", msg: "shutdown failed", error: String(err) })}\n`))
+        .finally(resolve);
     };
     process.stdin.once("end", shutdown);
     process.stdin.once("close", shutdown);

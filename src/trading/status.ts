@@ -8,6 +8,7 @@ import type { BybitClient } from "../bybit/client.js";
 import type { Config } from "../config.js";
 import { RulesError } from "../errors.js";
 import { grossExposure } from "../gate/notional.js";
+import { parseIsoTimestamp } from "../gate/time.js";
 import type { RuleSet } from "../gate/index.js";
 import type { OrderRow } from "../gate/types.js";
 import { decCmp, decFormat, decSub } from "../util/decimal.js";
@@ -28,8 +29,9 @@ export async function mandateStatus(opts: {
   const { config, paths, nowMs } = opts;
   const local = readLocalFacts(paths, config.brokerKey, config.brokerKeyRaw, nowMs);
   const m = local.mandate.ok ? local.mandate.mandate : null;
-  const expiresMs = m ? Date.parse(m.consent.expires_at) : Number.NaN;
-  const expired = m ? !(expiresMs > nowMs) : null;
+  // The gate's own reading: a timestamp without an offset is UTC, whatever the host's zone.
+  const expiresMs = m ? parseIsoTimestamp(m.consent.expires_at) : null;
+  const expired = m ? !(expiresMs !== null && expiresMs > nowMs) : null;
   const halted = local.halt.global || local.halt.broker || Boolean(local.halt.error);
   const cap = m?.hard_caps.max_trades_per_day ?? null;
   const used = local.tradesToday;
