@@ -37,10 +37,10 @@
  * cost O(1) and interleaved appends cost a hash of the file, not a re-parse.
  */
 import { createHash, randomUUID, type Hash } from "node:crypto";
-import { fstatSync, fsync, fsyncSync, openSync, readSync, type BigIntStats } from "node:fs";
+import { fstatSync, fsyncSync, openSync, readSync, type BigIntStats } from "node:fs";
 import { AuditError } from "../errors.js";
 import { activeStart, CHAIN_KEYS, recordHash, verifyChainFiles, walkChain, type ChainTip, type WalkResult } from "./chain.js";
-import { closeQuietly, ensureDir, errCode, fsyncDir, sleepSync, tryFlockExclusive, writeAll } from "./fsio.js";
+import { closeQuietly, ensureDir, errCode, fsyncAsync, fsyncDir, sleepSync, tryFlockExclusive, writeAll } from "./fsio.js";
 import type { RuntimePaths } from "./paths.js";
 import { pyDumps } from "./pyjson.js";
 import { redact } from "./redact.js";
@@ -169,10 +169,6 @@ interface PendingWrite {
   bytes: Buffer;
   last: Buffer;
   close: () => void;
-}
-
-function fsyncAsync(fd: number): Promise<void> {
-  return new Promise((resolve, reject) => fsync(fd, (err) => (err ? reject(err) : resolve())));
 }
 
 function asAuditError(err: unknown): AuditError {

@@ -17,7 +17,7 @@
  */
 import { readFileSync } from "node:fs";
 import { StateError } from "../errors.js";
-import { atomicWriteFile, ensureDir, errCode } from "./fsio.js";
+import { atomicWriteFile, atomicWriteFileAsync, ensureDir, errCode } from "./fsio.js";
 import type { RuntimePaths } from "./paths.js";
 import { pyDumps } from "./pyjson.js";
 
@@ -41,17 +41,26 @@ export function readTradesToday(paths: RuntimePaths, nowMs: number): number {
  * written. Call it inside withOrderLock.
  */
 export function incrementTradesToday(paths: RuntimePaths, nowMs: number, by = 1): number {
-  if (!Number.isInteger(by) || by < 1) throw new StateError(`cannot count ${by} trades`, paths.counter);
-  const today = utcDate(nowMs);
-  const stored = readCounter(paths);
-  const count = (stored !== null && stored.date === today ? stored.count : 0) + by;
+  const next = incremented(paths, nowMs, by);
   try {
     ensureDir(paths.brokerDir);
-    atomicWriteFile(paths.counter, pyDumps({ date: today, count }));
+    atomicWriteFile(paths.counter, next.bytes);
   } catch (err) {
-    throw new StateError(`could not write the trade counter: ${errCode(err) ?? String(err)}`, paths.counter, err);
+    throw writeError(paths, err);
   }
-  return count;
+  return next.count;
+}
+
+/** incrementTradesToday with its fsyncs off the main thread. */
+export async function incrementTradesTodayAsync(paths: RuntimePaths, nowMs: number, by = 1): Promise<number> {
+  const next = incremented(paths, nowMs, by);
+  try {
+    ensureDir(paths.brokerDir);
+    await atomicWriteFileAsync(paths.counter, next.bytes);
+  } catch (err) {
+    throw writeError(paths, err);
+  }
+  return next.count;
 }
 
 /**
@@ -61,18 +70,30 @@ export function incrementTradesToday(paths: RuntimePaths, nowMs: number, by = 1)
  * left alone. Throws StateError like incrementTradesToday. Call it inside
  * withOrderLock, with the same nowMs as the increment.
  */
-export function releaseTradesToday(paths: RuntimePaths, nowMs: number, by: number): number {
+export async function releaseTradesToday(paths: RuntimePaths, nowMs: number, by: number): Promise<number> {
   if (!Number.isInteger(by) || by < 1) throw new StateError(`cannot release ${by} trades`, paths.counter);
   const today = utcDate(nowMs);
   const stored = readCounter(paths);
   if (stored === null || stored.date !== today) return 0;
   const count = Math.max(0, stored.count - by);
   try {
-    atomicWriteFile(paths.counter, pyDumps({ date: today, count }));
+    await atomicWriteFileAsync(paths.counter, pyDumps({ date: today, count }));
   } catch (err) {
-    throw new StateError(`could not write the trade counter: ${errCode(err) ?? String(err)}`, paths.counter, err);
+    throw writeError(paths, err);
   }
   return count;
+}
+
+function incremented(paths: RuntimePaths, nowMs: number, by: number): { count: number; bytes: string } {
+  if (!Number.isInteger(by) || by < 1) throw new StateError(`cannot count ${by} trades`, paths.counter);
+  const today = utcDate(nowMs);
+  const stored = readCounter(paths);
+  const count = (stored !== null && stored.date === today ? stored.count : 0) + by;
+  return { count, bytes: pyDumps({ date: today, count }) };
+}
+
+function writeError(paths: RuntimePaths, err: unknown): StateError {
+  return new StateError(`could not write the trade counter: ${errCode(err) ?? String(err)}`, paths.counter, err);
 }
 
 function readCounter(paths: RuntimePaths): { date: string; count: number } | null {

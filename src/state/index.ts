@@ -1,7 +1,7 @@
 /** The state layer: runtime paths, kill switch, trade counter, order lock, redaction, audit ledger. */
 export { resolveRuntimeRoot, normalizeBrokerKey, runtimePaths, type RuntimePaths } from "./paths.js";
 export { readHalt, tripHalt, clearHalt } from "./halt.js";
-export { readTradesToday, incrementTradesToday, releaseTradesToday, utcDate } from "./counter.js";
+export { readTradesToday, incrementTradesToday, incrementTradesTodayAsync, releaseTradesToday, utcDate } from "./counter.js";
 export { withOrderLock } from "./lock.js";
 export { redact, scrubText, isSensitiveKey, REDACTED } from "./redact.js";
 export {

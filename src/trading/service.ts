@@ -21,7 +21,7 @@ import { BadResponseError, BybitApiError, HttpStatusError, LockError, NetworkErr
 import { decide, loadRuleSet, type RuleSet } from "../gate/index.js";
 import type { Decision, RawFacts } from "../gate/types.js";
 import type { Logger } from "../log.js";
-import { AuditLedger, incrementTradesToday, readHalt, releaseTradesToday, runtimePaths, withOrderLock, type AuditInput, type AuditRecord, type RuntimePaths } from "../state/index.js";
+import { AuditLedger, incrementTradesTodayAsync, readHalt, releaseTradesToday, runtimePaths, withOrderLock, type AuditInput, type AuditRecord, type RuntimePaths } from "../state/index.js";
 import { emptyLanded, land, withLanded } from "./batch.js";
 import { findOrder, mergeNeeds, quoteKey, readExchangeFacts, readLocalFacts } from "./gather.js";
 import { lookupByOrderLinkId } from "./lookup.js";
@@ -252,14 +252,18 @@ export class TradingService {
     const pendingWrite = this.ledger.appendManyAsync(go.map((e) => this.auditInput(e, { outcome: "pending", broker_response: null, error: null })));
     const places = go.filter((e) => e.call.tool === "place_order");
     let counterError: string | undefined;
-    if (places.length > 0 && this.paths) {
-      try {
-        incrementTradesToday(this.paths, reservation.nowMs, places.length);
-        reservation.count = places.length;
-      } catch (err) {
-        counterError = `the trade counter could not be written, so the order was not sent (${err instanceof Error ? err.message : String(err)})`;
-      }
-    }
+    const counting =
+      places.length > 0 && this.paths
+        ? incrementTradesTodayAsync(this.paths, reservation.nowMs, places.length).then(
+            () => {
+              reservation.count = places.length;
+            },
+            (err: unknown) => {
+              counterError = `the trade counter could not be written, so the order was not sent (${err instanceof Error ? err.message : String(err)})`;
+            },
+          )
+        : Promise.resolve();
+    await Promise.allSettled([pendingWrite, counting]);
     try {
       const records = await pendingWrite;
       go.forEach((e, i) => (e.pending = records[i]));
@@ -357,12 +361,10 @@ export class TradingService {
     // Orders counted ahead but not accepted (refused, unknown) give their trade back.
     const unused = reservation.count - entries.filter((e) => e.counted).length;
     if (unused > 0 && this.paths) {
-      try {
-        releaseTradesToday(this.paths, reservation.nowMs, unused);
-      } catch (err) {
+      await releaseTradesToday(this.paths, reservation.nowMs, unused).catch((err: unknown) => {
         // Over-counting is the safe side: fewer orders today, never more.
         this.deps.logger.error("could not give back trades counted for orders that were not accepted", { error: err, trades: unused });
-      }
+      });
     }
     const { records, auditError } = await written;
     if (auditError) this.deps.logger.error(auditError);

@@ -4,7 +4,7 @@
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { AuditLedger, incrementTradesToday, readTradesToday, releaseTradesToday, type AuditInput } from "../../src/state/index.js";
+import { AuditLedger, incrementTradesToday, incrementTradesTodayAsync, readTradesToday, releaseTradesToday, type AuditInput } from "../../src/state/index.js";
 import { StateError } from "../../src/errors.js";
 import { tempPaths } from "./helpers.js";
 
@@ -79,16 +79,19 @@ describe("incrementTradesToday by N", () => {
 });
 
 describe("releaseTradesToday", () => {
-  it("gives back trades counted ahead, never below 0, and leaves another day's counter alone", () => {
+  it("gives back trades counted ahead, never below 0, and leaves another day's counter alone", async () => {
     const paths = tempPaths();
     const day1 = Date.parse("2026-11-23T23:59:59.900Z");
     const day2 = Date.parse("2026-11-24T00:00:00.100Z");
     incrementTradesToday(paths, day1, 5);
-    expect(releaseTradesToday(paths, day1, 2)).toBe(3);
-    expect(releaseTradesToday(paths, day1, 10)).toBe(0);
-    incrementTradesToday(paths, day1, 4);
-    expect(releaseTradesToday(paths, day2, 1)).toBe(0);
+    expect(await releaseTradesToday(paths, day1, 2)).toBe(3);
+    expect(await releaseTradesToday(paths, day1, 10)).toBe(0);
+    expect(await incrementTradesTodayAsync(paths, day1, 4)).toBe(4);
+    expect(await releaseTradesToday(paths, day2, 1)).toBe(0);
     expect(readFileSync(paths.counter, "utf8")).toBe('{"date": "2026-11-23", "count": 4}');
-    expect(() => releaseTradesToday(paths, day1, 0)).toThrow(StateError);
+    await expect(releaseTradesToday(paths, day1, 0)).rejects.toThrow(StateError);
+    writeFileSync(paths.counter, "{broken");
+    await expect(incrementTradesTodayAsync(paths, day1, 1)).rejects.toThrow(StateError);
+    expect(readFileSync(paths.counter, "utf8")).toBe("{broken");
   });
 });
