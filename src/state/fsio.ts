@@ -20,25 +20,15 @@ export function ensureDir(dir: string): void {
  * the temp file is removed and the error rethrown.
  */
 export function atomicWriteFile(file: string, data: string): void {
-  const dir = dirname(file);
-  const tmp = join(dir, `.${basename(file)}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
-  let fd: number | undefined = openSync(tmp, "wx", 0o600);
+  const t = openTemp(file, data);
   try {
-    writeAll(fd, Buffer.from(data, "utf8"));
-    fsyncSync(fd);
-    closeSync(fd);
-    fd = undefined;
-    renameSync(tmp, file);
+    fsyncSync(t.fd);
   } catch (err) {
-    if (fd !== undefined) closeQuietly(fd);
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // already renamed or never created
-    }
+    t.abort();
     throw err;
   }
-  fsyncDir(dir);
+  t.commit();
+  fsyncDir(dirname(file));
 }
 
 /**
@@ -47,33 +37,59 @@ export function atomicWriteFile(file: string, data: string): void {
  * fsync'd). Same steps, same guarantees.
  */
 export async function atomicWriteFileAsync(file: string, data: string): Promise<void> {
-  const dir = dirname(file);
-  const tmp = join(dir, `.${basename(file)}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
-  let fd: number | undefined = openSync(tmp, "wx", 0o600);
+  const t = openTemp(file, data);
   try {
-    writeAll(fd, Buffer.from(data, "utf8"));
-    await fsyncAsync(fd);
-    closeSync(fd);
-    fd = undefined;
-    renameSync(tmp, file);
+    await fsyncAsync(t.fd);
   } catch (err) {
-    if (fd !== undefined) closeQuietly(fd);
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // already renamed or never created
-    }
+    t.abort();
     throw err;
   }
+  t.commit();
   let dirFd: number | undefined;
   try {
-    dirFd = openSync(dir, "r");
+    dirFd = openSync(dirname(file), "r");
     await fsyncAsync(dirFd);
   } catch {
     // as fsyncDir: filesystems without directory fsync
   } finally {
     if (dirFd !== undefined) closeQuietly(dirFd);
   }
+}
+
+/** A same-directory temp file holding `data`: commit() closes and renames it over `file`, abort() removes it. */
+function openTemp(file: string, data: string): { fd: number; commit: () => void; abort: () => void } {
+  const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
+  const fd = openSync(tmp, "wx", 0o600);
+  let open = true;
+  const abort = () => {
+    if (open) closeQuietly(fd);
+    open = false;
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // already renamed or never created
+    }
+  };
+  try {
+    writeAll(fd, Buffer.from(data, "utf8"));
+  } catch (err) {
+    abort();
+    throw err;
+  }
+  return {
+    fd,
+    abort,
+    commit: () => {
+      try {
+        closeSync(fd);
+        open = false;
+        renameSync(tmp, file);
+      } catch (err) {
+        abort();
+        throw err;
+      }
+    },
+  };
 }
 
 /** fsync on the thread pool. */
