@@ -26,13 +26,13 @@ export function createLogger(options: {
   const min = ORDER[options.level];
   const emit = (level: LogLevel, msg: string, fields?: Record<string, unknown>) => {
     if (ORDER[level] < min) return;
-    let record: Record<string, unknown> = { ts: new Date().toISOString(), level, msg, ...fields };
+    // Errors become plain data first: their message is not an own enumerable field, so
+    // a scrubber that copies fields (redact) would otherwise log them as {}.
+    let record = plain({ ts: new Date().toISOString(), level, msg, ...fields }) as Record<string, unknown>;
     if (options.scrub) record = options.scrub(record);
     let line: string;
     try {
-      line = JSON.stringify(record, (_k, v: unknown) =>
-        v instanceof Error ? { name: v.name, message: v.message, code: (v as { code?: unknown }).code } : v,
-      );
+      line = JSON.stringify(record);
     } catch {
       line = JSON.stringify({ ts: record.ts, level, msg: String(msg) });
     }
@@ -44,6 +44,13 @@ export function createLogger(options: {
     warn: (m, f) => emit("warn", m, f),
     error: (m, f) => emit("error", m, f),
   };
+}
+
+function plain(v: unknown, depth = 0): unknown {
+  if (v instanceof Error) return { name: v.name, message: v.message, code: (v as { code?: unknown }).code };
+  if (depth > 4 || v === null || typeof v !== "object") return v;
+  if (Array.isArray(v)) return v.map((x) => plain(x, depth + 1));
+  return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, plain(x, depth + 1)]));
 }
 
 /** A logger that drops everything (tests, pure code). */

@@ -5,10 +5,10 @@
  * ~/.vibe-trading; broker = BYBIT_BROKER_KEY or "bybit", trimmed and
  * lower-cased). Exit 0 with a summary, 1 listing every bad field, 2 on usage.
  */
-import { homedir } from "node:os";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { UsageError } from "../errors.js";
-import { brokerKeyProblem, loadMandate, parseIsoTimestamp } from "../gate/index.js";
+import { loadMandate, parseIsoTimestamp } from "../gate/index.js";
+import { normalizeBrokerKey, resolveRuntimeRoot, runtimePaths } from "../state/paths.js";
 import { formatValue } from "../gate/format.js";
 import { parse } from "./args.js";
 import { EXIT, type CliCommand } from "./types.js";
@@ -27,11 +27,11 @@ export const mandateValidateCommand: CliCommand = async (argv, io) => {
     return EXIT.OK;
   }
   if (positionals.length > 1) throw new UsageError("mandate validate: expected at most one FILE");
-  const broker = (io.env.BYBIT_BROKER_KEY ?? "bybit").trim().toLowerCase();
-  const keyProblem = brokerKeyProblem(broker);
-  if (keyProblem) throw new UsageError(`mandate validate: BYBIT_BROKER_KEY is unusable: ${keyProblem}`);
-  const root = io.env.VIBE_RUNTIME_ROOT || io.env.VIBE_TRADING_HOME || join(homedir(), ".vibe-trading");
-  const file = resolve(positionals[0] ?? join(root, "live", broker, "mandate.json"));
+  // The same root and broker folder the server uses (state/paths.ts), so both look at one file.
+  const raw = io.env.BYBIT_BROKER_KEY ?? "bybit";
+  const broker = normalizeBrokerKey(raw);
+  if (!broker) throw new UsageError(`mandate validate: BYBIT_BROKER_KEY "${raw}" is not a valid broker key`);
+  const file = resolve(positionals[0] ?? runtimePaths(resolveRuntimeRoot(io.env), broker).mandate);
   const nowMs = Date.now();
   const load = loadMandate(file, { brokerKey: broker, nowMs });
   if (!load.ok) {

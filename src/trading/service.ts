@@ -173,21 +173,33 @@ export class TradingService {
       });
     } catch (err) {
       if (!(err instanceof LockError)) throw err;
-      const entries = await this.decideAll(batch);
+      // Refused whatever the facts: decided from the local files only, for the record.
+      const entries = await this.decideAll(batch, { exchangeReads: false });
       for (const e of entries) this.refuse(e, override(e.decision, err.message, "order_lock"));
       return this.finish(entries);
     }
   }
 
   /** Read the facts once and decide each call in order, each seeing the allowed calls before it. */
-  private async decideAll(items: Item[]): Promise<(Entry & { raw: RawFacts })[]> {
+  private async decideAll(items: Item[], opts: { exchangeReads?: boolean } = {}): Promise<(Entry & { raw: RawFacts })[]> {
     const { config, client } = this.deps;
     const local = readLocalFacts(this.paths, config.brokerKey, config.brokerKeyRaw, this.now());
+    // No exchange reads when the local files already refuse every call of the batch:
+    // no valid mandate refuses every tool; a halt refuses all but cancels, which read nothing.
+    const halted = local.halt.global || local.halt.broker || Boolean(local.halt.error);
+    const read = opts.exchangeReads !== false && local.mandate.ok && !halted;
     const exchange = await readExchangeFacts(
       client,
       items.map((i) => i.call.intent),
-      mergeNeeds(items.map((i) => i.call.tool)),
+      read ? mergeNeeds(items.map((i) => i.call.tool)) : { quote: false, exposure: false, openOrders: false },
     );
+    if (!read) {
+      // Not read is not empty: facts that were skipped stay unknown, so nothing could pass on them.
+      exchange.positions = null;
+      exchange.positionsError = "not read: the call was refused on local facts";
+      exchange.openOrders = null;
+      exchange.openOrdersError = exchange.positionsError;
+    }
     const refs = mandateRefs(local.mandate);
     const landed = emptyLanded();
     const entries: (Entry & { raw: RawFacts })[] = [];

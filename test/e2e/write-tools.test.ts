@@ -171,6 +171,16 @@ describe("refusals forward nothing", () => {
     expect(sim.requests().map((r) => r.path).filter((p) => p.startsWith("/v5/order/") && p !== "/v5/order/realtime")).toEqual(["/v5/order/cancel"]);
   });
 
+  it("a call the local files already refuse (halt, no mandate) reads nothing from the exchange", async () => {
+    writeFileSync(join(rt.broker, "HALT"), "");
+    expect((await call("bybit_place_order", BUY_500)).structuredContent).toMatchObject({ status: "blocked", decision: "deny" });
+    rmSync(join(rt.broker, "HALT"));
+    rmSync(join(rt.broker, "mandate.json"));
+    expect((await call("bybit_place_order", BUY_500)).structuredContent).toMatchObject({ status: "blocked", decision: "deny" });
+    // Only the start-up clock sync reached the exchange.
+    expect(sim.requests().map((r) => r.path).filter((p) => p !== "/v5/market/time")).toEqual([]);
+  });
+
   it("an expired mandate pauses orders but lets cancels through", async () => {
     rt.writeMandate({ consent: { created_at: "2026-01-01T00:00:00Z", expires_at: "2026-02-01T00:00:00Z" } });
     const res = await call("bybit_place_order", BUY_500);
