@@ -169,6 +169,7 @@ describe("refusals forward nothing", () => {
     const cancel = await call("bybit_cancel_order", { category: "linear", symbol: "BTCUSDT", order_link_id: "halt-rest" });
     expect(cancel.structuredContent?.status).toBe("accepted");
     expect(sim.requests().map((r) => r.path).filter((p) => p.startsWith("/v5/order/") && p !== "/v5/order/realtime")).toEqual(["/v5/order/cancel"]);
+    expect(ledger().at(-1)).toMatchObject({ kind: "order_cancelled", outcome: "accepted", remote_tool: "bybit_cancel_order" });
   });
 
   it("a call the local files already refuse (halt, no mandate) reads nothing from the exchange", async () => {
@@ -194,7 +195,9 @@ describe("refusals forward nothing", () => {
     expect((await call("bybit_place_order", BUY_500)).structuredContent).toMatchObject({ status: "blocked", decision: "deny" });
     rt.writeMandate();
     writeFileSync(join(rt.broker, "trade_counter.json"), "{not json");
-    expect((await call("bybit_place_order", BUY_500)).structuredContent).toMatchObject({ status: "blocked" });
+    const corrupt = await call("bybit_place_order", BUY_500);
+    expect(corrupt.structuredContent).toMatchObject({ status: "blocked", decision: "pause_for_reauth" });
+    expect((corrupt.structuredContent?.live_action as { gate_decision: string; decision: { decided_by: string } }).decision.decided_by).toBe("trades.counter_readable");
     expect(readFileSync(join(rt.broker, "trade_counter.json"), "utf8")).toBe("{not json");
     expect(creates()).toHaveLength(0);
   });
@@ -205,6 +208,8 @@ describe("refusals forward nothing", () => {
     expect(res.structuredContent).toMatchObject({ status: "blocked", decision: "deny" });
     expect(String(res.structuredContent?.reason)).toMatch(/audit/);
     expect(creates()).toHaveLength(0);
+    // Counted ahead while the ledger failed, then given back.
+    expect(counter()).toBe(0);
   });
 });
 
@@ -258,6 +263,7 @@ describe("exchange answers after an allow", () => {
     const res = await call("bybit_place_order", { ...BUY_500, order_link_id: "hung-1" });
     expect(res.structuredContent).toMatchObject({ status: "unknown" });
     expect(creates()).toHaveLength(1);
+    expect(sim.requests().some((r) => r.path === "/v5/order/realtime" && r.query.orderLinkId === "hung-1")).toBe(true);
   });
 });
 
@@ -286,8 +292,8 @@ describe("check_order and mandate status", () => {
     expect(sc.trades.used_today).toBe(1);
     expect(sc.trades.left_today).toBe(19);
     expect(sc.halt).toMatchObject({ halted: false });
-    expect(Number(sc.exposure.gross_usd)).toBeGreaterThan(0);
-    expect(Number(sc.exposure.headroom_usd)).toBeLessThan(5000);
+    expect(sc.exposure.gross_usd).toBe("500");
+    expect(sc.exposure.headroom_usd).toBe("4500");
     expect(sc.rules.revision).toMatch(/^[0-9a-f]{64}$|^sha256:/);
   });
 });

@@ -75,6 +75,8 @@ describe("TradingService", () => {
     expect(statuses.filter((s) => s === "accepted")).toHaveLength(7);
     expect(statuses.filter((s) => s === "blocked")).toHaveLength(18);
     expect(creates()).toBe(7);
+    // Decided in batches: the first call alone, the 24 queued behind it together (one ticker read each).
+    expect(sim.requests().filter((r) => r.path === "/v5/market/tickers").length).toBeLessThanOrEqual(3);
   });
 
   it("a batch never lets through more exposure than orders one at a time would", async () => {
