@@ -1,7 +1,9 @@
 /**
- * The error catalogue. Every error this project throws is a BybitMcpError
- * with a stable `code` from ERROR_CODES; callers match on `code`, never on
- * message text. Messages are one sentence for a person and never carry an
+ * The error catalogue: the stable codes callers match on (never message
+ * text), for thrown errors and for the `code` field of tool errors. Errors
+ * of the server itself are BybitMcpError subclasses; argument problems
+ * (E_INTENT, E_DECIMAL) and unexpected failures (E_INTERNAL) surface as
+ * tool errors with their code. Messages are one sentence for a person and never carry an
  * API key, secret or token (no error takes request headers or options).
  */
 
@@ -19,6 +21,9 @@ export const ERROR_CODES = {
   E_STATE: "a state file (HALT, counter) is unreadable or corrupt",
   E_LOCK: "the per-broker order lock could not be taken in time",
   E_AUDIT: "the audit ledger could not be written or its chain is broken",
+  E_INTENT: "a write tool's arguments do not make an order (e.g. Limit without price); nothing was sent",
+  E_DECIMAL: "a quantity or price is not a plain decimal number",
+  E_INTERNAL: "an unexpected failure inside the server; details are in its log",
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -85,7 +85,7 @@ async function evaluate(ruleSet: RuleSet, intent: GateIntent, facts: Facts): Pro
   };
 }
 
-/** Vibe-Trading's checked_limits, in its order (vibe-trading-compat.md). */
+/** Vibe-Trading's checked_limits, in its order (the shared contract: shared/reference/vibe-trading-compat.md). */
 const CONTRACT_LIMITS = [
   "mandate",
   "expiry",

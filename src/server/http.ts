@@ -1,9 +1,9 @@
 /**
- * Streamable HTTP transport at /mcp. Loopback by default; the Host header
- * must name this server (DNS-rebinding guard), a browser Origin must be
- * loopback, and with BYBIT_MCP_HTTP_TOKEN every request needs
- * `Authorization: Bearer <token>`. A non-loopback host without a token
- * refuses to start.
+ * Streamable HTTP transport at /mcp. Loopback by default. Without a token,
+ * the Host header must name this server and a browser Origin must be
+ * loopback (the DNS-rebinding guard); with BYBIT_MCP_HTTP_TOKEN, every
+ * request needs `Authorization: Bearer <token>` instead, whatever the host.
+ * A non-loopback host without a token refuses to start.
  */
 import { randomUUID, timingSafeEqual, createHash } from "node:crypto";
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";

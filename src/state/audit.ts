@@ -216,8 +216,10 @@ export class AuditLedger {
   /**
    * appendMany with both fsyncs running in parallel off the main thread.
    * Appends from this process to the same ledger are queued one after
-   * another, so no synchronous append ever waits on a lock held across an
-   * await. The server's write path uses only this.
+   * another, so none waits on a chain lock this process holds across an
+   * await. The server's write path uses only this. Taking the chain flock
+   * still polls synchronously: while another process (Vibe-Trading) holds
+   * it for its own append, the event loop waits, up to lockTimeoutMs.
    */
   appendManyAsync(inputs: AuditInput[]): Promise<AuditRecord[]> {
     if (inputs.length === 0) return Promise.resolve([]);

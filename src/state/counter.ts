@@ -11,8 +11,9 @@
  * day, reads as 0.
  *
  * The read-increment-write is not locked here: callers hold withOrderLock
- * (the per-broker flock) around check + submit + count, as Vibe-Trading
- * does. Taking the flock again here would deadlock against the caller, since
+ * (the per-broker flock) around check, count and submit (the write path
+ * counts a batch before sending it and gives back what was not accepted),
+ * as Vibe-Trading holds it around check + submit + count. Taking the flock again here would deadlock against the caller, since
  * flock locks belong to open file descriptions.
  */
 import { readFileSync } from "node:fs";

@@ -7,7 +7,7 @@
  *   <root>/live/<broker>/HALT                 per-broker kill switch
  *   <root>/live/<broker>/mandate.json         committed mandate
  *   <root>/live/<broker>/trade_counter.json   {"date": "YYYY-MM-DD", "count": N}
- *   <root>/live/<broker>/.order_submit.lock   flock around check + submit + count
+ *   <root>/live/<broker>/.order_submit.lock   flock around check, count and submit
  *   <root>/live/audit.jsonl                   append-only ledger
  *   <root>/live/audit_chain.jsonl             hash-chained copy of the ledger
  */

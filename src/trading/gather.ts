@@ -39,7 +39,7 @@ export function needsFor(tool: GateIntent["tool"]): GatherNeeds {
   }
 }
 
-/** Read mandate, HALT and counter from disk: cheap, synchronous, re-read on every call. */
+/** Read mandate, HALT and counter from disk: cheap, synchronous, re-read for every batch (never cached). */
 export function readLocalFacts(paths: RuntimePaths | null, brokerKey: string | null, brokerKeyRaw: string, nowMs: number) {
   if (!paths || !brokerKey) {
     const reason = `BYBIT_BROKER_KEY "${brokerKeyRaw}" is not a valid broker key, so trading is halted`;

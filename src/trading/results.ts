@@ -1,5 +1,5 @@
 /**
- * The result shapes a write tool returns (interface.md, "What a write tool
+ * The result shapes a write tool returns (the shared contract: shared/spec/interface.md, "What a write tool
  * returns"): accepted, blocked (a normal result), rejected and unknown
  * (isError), each pointing at its audit record.
  */

@@ -73,7 +73,7 @@ interface Entry extends Item {
   decision: Decision;
   refs: MandateRefs;
   pending?: AuditRecord;
-  /** The outcome record to write after the lock is released. */
+  /** The outcome record, written with the batch's others once every call has been answered. */
   outcome?: Partial<AuditInput> & Pick<AuditInput, "outcome">;
   /** Builds the tool result once the outcome record has (or has not) been written. */
   result?: (auditId: string | null, warnings: string[]) => CallToolResult;

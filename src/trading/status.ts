@@ -68,7 +68,7 @@ export async function mandateStatus(opts: {
   else parts.push(`Mandate ${expired ? "EXPIRED" : "valid"} until ${m.consent.expires_at}.`);
   if (halted) parts.push("Trading is HALTED (cancels still pass).");
   if (cap !== null && used !== null) parts.push(`Trades today: ${used} of ${cap}.`);
-  if (used === null) parts.push(`Trade counter unreadable: ${local.counterError}. Every order is denied.`);
+  if (used === null) parts.push(`Trade counter unreadable: ${local.counterError}. Every order is paused until it is fixed.`);
   if (typeof exposure.gross_usd === "string") {
     parts.push(`Gross exposure $${decFormat(exposure.gross_usd)}${typeof exposure.headroom_usd === "string" ? `, headroom $${decFormat(exposure.headroom_usd)}` : ""}.`);
   }
