@@ -35,11 +35,6 @@ export interface Config {
   readonly httpToken: string;
 }
 
-/** True when private (signed) endpoints can be called. */
-export function hasCredentials(config: Config): boolean {
-  return config.apiKey !== "" && config.apiSecret !== "";
-}
-
 /** Build and freeze the configuration from an environment. Throws ConfigError. */
 export function loadConfig(env: NodeJS.ProcessEnv): Config {
   const testnet = bool(env, "BYBIT_TESTNET");

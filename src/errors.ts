@@ -16,7 +16,6 @@ export const ERROR_CODES = {
   E_NETWORK: "the connection failed or dropped before a full answer arrived",
   E_TIMEOUT: "no full answer arrived within BYBIT_HTTP_TIMEOUT",
   E_BAD_RESPONSE: "the answer was not a Bybit v5 JSON envelope",
-  E_MANDATE: "the mandate is missing, unreadable or invalid",
   E_RULES: "the rule set is missing, unreadable or invalid",
   E_STATE: "a state file (HALT, counter) is unreadable or corrupt",
   E_LOCK: "the per-broker order lock could not be taken in time",
@@ -70,7 +69,6 @@ export class BybitApiError extends BybitMcpError {
     readonly retCode: number,
     readonly retMsg: string,
     readonly endpoint: string,
-    readonly httpStatus = 200,
   ) {
     super("E_BYBIT_API", `Bybit ${endpoint} answered retCode ${retCode}: ${retMsg}`);
   }
@@ -125,16 +123,6 @@ export class BadResponseError extends BybitMcpError {
 export interface FieldProblem {
   path: string;
   message: string;
-}
-
-/** The mandate is missing, unreadable or invalid; `problems` lists each bad field. */
-export class MandateError extends BybitMcpError {
-  constructor(
-    message: string,
-    readonly problems: FieldProblem[] = [],
-  ) {
-    super("E_MANDATE", message);
-  }
 }
 
 /** The rule set failed to load or lint; `problems` lists each finding. */

@@ -30,8 +30,3 @@ export interface ListResult<Row> {
 /** Ticker row fields the server reads (Bybit sends more). */
 export type TickerRow = Omit<Quote, "category" | "fetchedAtMs">;
 
-/** POST /v5/order/create, amend and cancel answer this. */
-export interface OrderAck {
-  orderId: string;
-  orderLinkId: string;
-}

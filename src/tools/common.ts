@@ -10,7 +10,7 @@ import type { ServerDeps } from "../server/deps.js";
 
 export const category = z.enum(["spot", "linear", "inverse", "option"]);
 export const derivCategory = z.enum(["linear", "inverse"]);
-/** Buy/Sell, case-insensitive on input; handlers canonicalise with `canonicalSide`. */
+/** Buy/Sell, case-insensitive on input; normalization canonicalises it. */
 export const side = z.string().regex(/^(buy|sell)$/i, "side must be Buy or Sell");
 export const symbol = z.string().min(1).max(40).regex(/^[A-Za-z0-9_-]+$/, "symbol has letters, digits, - and _ only");
 /** A quantity or price: a decimal string or a JSON number, forwarded as an exact decimal string. */
@@ -18,10 +18,6 @@ export const decimal = z.union([z.string().max(40), z.number()]).refine(isDecima
 export const timestampMs = z.number().int().min(0);
 export const cursor = z.string().max(512);
 export const limit = (max: number) => z.number().int().min(1).max(max);
-
-export function canonicalSide(value: string): "Buy" | "Sell" {
-  return value.toLowerCase() === "buy" ? "Buy" : "Sell";
-}
 
 export interface ToolAnnotations {
   readOnlyHint?: boolean;

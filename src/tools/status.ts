@@ -25,8 +25,7 @@ export const checkOrder = defineTool({
       if (err instanceof IntentError || (err as { code?: string }).code === "E_DECIMAL") return errorResult(`bybit_check_order: ${(err as Error).message}.`, { code: "E_INTENT" });
       throw err;
     }
-    const { decision } = await (await deps.trading()).check(call);
-    const d = decision;
+    const d = await (await deps.trading()).check(call);
     return okResult(
       {
         status: "checked",

@@ -57,6 +57,13 @@ interface Queued extends Item {
   reject: (e: unknown) => void;
 }
 
+/** What finish() learned writing the outcome records, for building a call's result. */
+interface Written {
+  record: AuditRecord | null;
+  auditError?: string;
+  warnings: string[];
+}
+
 /** Trades counted before sending (same UTC day as nowMs). */
 interface Reservation {
   count: number;
@@ -76,8 +83,7 @@ interface Entry extends Item {
   /** The outcome record, written with the batch's others once every call has been answered. */
   outcome?: Partial<AuditInput> & Pick<AuditInput, "outcome">;
   /** Builds the tool result once the outcome record has (or has not) been written. */
-  result?: (auditId: string | null, warnings: string[]) => CallToolResult;
-  warnings: string[];
+  result?: (written: Written) => CallToolResult;
   counted?: boolean;
 }
 
@@ -125,9 +131,9 @@ export class TradingService {
   }
 
   /** Gather facts and decide, without forwarding, counting or auditing (bybit_check_order). */
-  async check(call: NormalizedCall): Promise<{ decision: Decision; raw: RawFacts }> {
+  async check(call: NormalizedCall): Promise<Decision> {
     const [entry] = await this.decideAll([{ call, remoteTool: "bybit_check_order" }]);
-    return { decision: (entry as Entry).decision, raw: (entry as Entry & { raw: RawFacts }).raw };
+    return (entry as Entry).decision;
   }
 
   /** Run a gated write end to end; see the module comment. */
@@ -181,7 +187,7 @@ export class TradingService {
   }
 
   /** Read the facts once and decide each call in order, each seeing the allowed calls before it. */
-  private async decideAll(items: Item[], opts: { exchangeReads?: boolean } = {}): Promise<(Entry & { raw: RawFacts })[]> {
+  private async decideAll(items: Item[], opts: { exchangeReads?: boolean } = {}): Promise<Entry[]> {
     const { config, client } = this.deps;
     const local = readLocalFacts(this.paths, config.brokerKey, config.brokerKeyRaw, this.now());
     // No exchange reads when the local files already refuse every call of the batch:
@@ -202,7 +208,7 @@ export class TradingService {
     }
     const refs = mandateRefs(local.mandate);
     const landed = emptyLanded();
-    const entries: (Entry & { raw: RawFacts })[] = [];
+    const entries: Entry[] = [];
     for (const [index, item] of items.entries()) {
       const intent = { ...item.call.intent };
       if (item.call.tool === "amend_order") {
@@ -232,7 +238,7 @@ export class TradingService {
       );
       const decision = await decide(this.ruleSet(), intent, raw, { maxQuoteAgeMs: this.opts.maxQuoteAgeMs });
       if (decision.allowed) land(landed, intent, decision, index);
-      entries.push({ ...item, decision, refs, warnings: [], raw });
+      entries.push({ ...item, decision, refs });
     }
     return entries;
   }
@@ -311,18 +317,18 @@ export class TradingService {
   private accept(e: Entry, response: unknown, note?: string): void {
     e.counted = e.call.tool === "place_order";
     e.outcome = { outcome: "accepted", broker_response: response, error: null, extra: { pending_audit_id: e.pending?.audit_id } };
-    e.result = (auditId, warnings) =>
-      acceptedResult({ remoteTool: e.remoteTool, brokerResponse: response, auditId: auditId ?? e.pending?.audit_id ?? null, decision: e.decision, note, warnings });
+    e.result = (w) =>
+      acceptedResult({ remoteTool: e.remoteTool, brokerResponse: response, auditId: w.record?.audit_id ?? e.pending?.audit_id ?? null, decision: e.decision, note, warnings: w.warnings });
   }
 
   private reject(e: Entry, retCode: number | null, retMsg: string, response: unknown): void {
     e.outcome = { kind: "order_rejected", outcome: "rejected", broker_response: response, error: retMsg, extra: { pending_audit_id: e.pending?.audit_id } };
-    e.result = (auditId) => rejectedResult({ retCode, retMsg, auditId: auditId ?? e.pending?.audit_id ?? null, remoteTool: e.remoteTool, orderLinkId: e.call.orderLinkId });
+    e.result = (w) => rejectedResult({ retCode, retMsg, auditId: w.record?.audit_id ?? e.pending?.audit_id ?? null, remoteTool: e.remoteTool, orderLinkId: e.call.orderLinkId });
   }
 
   private unknown(e: Entry, detail: string): void {
     e.outcome = { outcome: "unknown", broker_response: null, error: detail, extra: { pending_audit_id: e.pending?.audit_id } };
-    e.result = (auditId) => unknownResult({ orderLinkId: e.call.orderLinkId, auditId: auditId ?? e.pending?.audit_id ?? null, remoteTool: e.remoteTool, detail });
+    e.result = (w) => unknownResult({ orderLinkId: e.call.orderLinkId, auditId: w.record?.audit_id ?? e.pending?.audit_id ?? null, remoteTool: e.remoteTool, detail });
   }
 
   private async afterForwardError(e: Entry, err: unknown): Promise<void> {
@@ -355,7 +361,7 @@ export class TradingService {
   private refuse(e: Entry, decision: Decision): void {
     e.decision = decision;
     e.outcome = { kind: "breach", outcome: "blocked", broker_response: null, error: decision.reason };
-    e.result = (_id, _w, record?: AuditRecord | null, auditError?: string) =>
+    e.result = ({ record, auditError }) =>
       blockedResult({ decision, broker: this.broker, remoteTool: e.remoteTool, record: record ?? null, auditError });
   }
 
@@ -383,10 +389,8 @@ export class TradingService {
     return entries.map((e) => {
       const i = toWrite.indexOf(e);
       const record = records && i >= 0 ? (records[i] as AuditRecord) : null;
-      const warnings = [...e.warnings];
-      if (auditError && e.outcome && e.outcome.outcome !== "blocked") warnings.push(`${auditError}; the pending record ${e.pending?.audit_id ?? "(none)"} stands`);
-      const build = e.result as (id: string | null, w: string[], r?: AuditRecord | null, ae?: string) => CallToolResult;
-      return build(record?.audit_id ?? null, warnings, record, auditError);
+      const warnings = auditError && e.outcome && e.outcome.outcome !== "blocked" ? [`${auditError}; the pending record ${e.pending?.audit_id ?? "(none)"} stands`] : [];
+      return (e.result as (w: Written) => CallToolResult)({ record, auditError, warnings });
     });
   }
 
