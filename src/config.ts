@@ -35,6 +35,12 @@ export interface Config {
   readonly httpToken: string;
 }
 
+/** The configured secrets, scrubbed from every log line, ledger record and tool result. */
+export function configSecrets(config: Pick<Config, "apiKey" | "apiSecret" | "httpToken">): string[] {
+  // Very short values would scrub ordinary text and protect nothing.
+  return [config.apiKey, config.apiSecret, config.httpToken].filter((s) => s.length >= 4);
+}
+
 /** Build and freeze the configuration from an environment. Throws ConfigError. */
 export function loadConfig(env: NodeJS.ProcessEnv): Config {
   const testnet = bool(env, "BYBIT_TESTNET");

@@ -24,6 +24,8 @@ import {
   TimeoutError,
 } from "../errors.js";
 import { silentLogger, type Logger } from "../log.js";
+import type { Config } from "../config.js";
+import { stripOriginString } from "../state/redact.js";
 import { buildQuery, sign } from "./signer.js";
 import type { Envelope, RateLimitInfo } from "./types.js";
 
@@ -57,6 +59,18 @@ interface Attempt {
 
 const RETRY_HTTP = new Set([403, 429, 500, 502, 503, 504]);
 const CONNECT_FAILURES = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "UND_ERR_CONNECT_TIMEOUT"]);
+
+/** The client for a validated config: its base URL, keys, recv window and timeout. */
+export function clientFor(config: Config, logger?: Logger): BybitClient {
+  return new BybitClient({
+    baseUrl: config.baseUrl,
+    apiKey: config.apiKey,
+    apiSecret: config.apiSecret,
+    recvWindow: config.recvWindow,
+    timeoutMs: config.httpTimeoutMs,
+    logger,
+  });
+}
 
 export class BybitClient {
   private readonly pool: Pool;
@@ -205,7 +219,7 @@ export class BybitClient {
     }
     if (env.retCode !== 0) {
       // 10004 echoes the signed string (API key included): keep the message, drop the echo.
-      const retMsg = String(env.retMsg ?? "").replace(/origin_string\[[^\]]*\]?/g, "origin_string[…]");
+      const retMsg = stripOriginString(String(env.retMsg ?? ""));
       const err = new BybitApiError(env.retCode, retMsg, a.path);
       if (rateLimit?.resetAtMs) err.resetAtMs = rateLimit.resetAtMs;
       throw err;

@@ -5,7 +5,7 @@
  * HMAC-SHA256 as lowercase hex; RSA-SHA256 (PKCS#1 v1.5) as base64 when the
  * secret is a PEM private key.
  */
-import { createHmac, createSign } from "node:crypto";
+import { createHmac, createPrivateKey, createSign, type KeyObject } from "node:crypto";
 
 export interface SignInput {
   timestamp: number | string;
@@ -20,10 +20,17 @@ export function isPemKey(secret: string): boolean {
   return /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(secret);
 }
 
+/** The last PEM secret, parsed once: an order signs a dozen requests with it. */
+let lastPem: { pem: string; key: KeyObject } | undefined;
+function rsaKey(pem: string): KeyObject {
+  if (lastPem?.pem !== pem) lastPem = { pem, key: createPrivateKey(pem) };
+  return lastPem.key;
+}
+
 export function sign(input: SignInput): string {
   const text = `${input.timestamp}${input.apiKey}${input.recvWindow}${input.payload}`;
   if (isPemKey(input.secret)) {
-    return createSign("RSA-SHA256").update(text).sign(input.secret, "base64");
+    return createSign("RSA-SHA256").update(text).sign(rsaKey(input.secret), "base64");
   }
   return createHmac("sha256", input.secret).update(text).digest("hex");
 }

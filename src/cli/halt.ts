@@ -5,8 +5,8 @@
  * when the mandate says flatten_on_halt closes positions with reduce-only
  * market orders. Every action is audited.
  */
-import { BybitClient } from "../bybit/client.js";
-import { loadConfig, type Config } from "../config.js";
+import { clientFor, type BybitClient } from "../bybit/client.js";
+import { configSecrets, loadConfig, type Config } from "../config.js";
 import { existsSync } from "node:fs";
 import { ConfigError, LockError, UsageError } from "../errors.js";
 import { loadMandate } from "../gate/index.js";
@@ -38,7 +38,7 @@ function setup(command: string, values: { broker?: string; global?: boolean }, i
 }
 
 function ledgerFor(config: Config, paths: RuntimePaths): AuditLedger {
-  return new AuditLedger(paths, { extraSecrets: [config.apiKey, config.apiSecret].filter((s) => s.length >= 4) });
+  return new AuditLedger(paths, { extraSecrets: configSecrets(config) });
 }
 
 type Kind = "halt_tripped" | "halt_cleared" | "order_cancelled" | "order_placed" | "order_rejected";
@@ -109,7 +109,7 @@ export const haltCommand: CliCommand = async (argv, io) => {
   }
   const mandate = loadMandate(paths.mandate, { brokerKey: broker });
   const flatten = mandate.ok && mandate.mandate.flatten_on_halt === true;
-  const client = new BybitClient({ baseUrl: config.baseUrl, apiKey: config.apiKey, apiSecret: config.apiSecret, recvWindow: config.recvWindow, timeoutMs: config.httpTimeoutMs });
+  const client = clientFor(config);
   try {
     // Wait for any order batch already past its HALT check to finish, so nothing it sends
     // survives the listing below. HALT is on disk, so no new batch can start meanwhile.

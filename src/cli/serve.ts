@@ -4,7 +4,7 @@
  * are linted right after the client initializes), so start-up stays light.
  */
 import type { BybitClient } from "../bybit/client.js";
-import { loadConfig, type Config } from "../config.js";
+import { configSecrets, loadConfig, type Config } from "../config.js";
 import { UsageError } from "../errors.js";
 import { createLogger, type Logger } from "../log.js";
 import { createServer } from "../server/create-server.js";
@@ -26,17 +26,7 @@ export function buildDeps(config: Config, logger: Logger): ServerDeps {
   let client: Promise<BybitClient> | undefined;
   let trading: Promise<TradingService> | undefined;
   const getClient = () =>
-    (client ??= import("../bybit/client.js").then(
-      ({ BybitClient }) =>
-        new BybitClient({
-          baseUrl: config.baseUrl,
-          apiKey: config.apiKey,
-          apiSecret: config.apiSecret,
-          recvWindow: config.recvWindow,
-          timeoutMs: config.httpTimeoutMs,
-          logger,
-        }),
-    ));
+    (client ??= import("../bybit/client.js").then(({ clientFor }) => clientFor(config, logger)));
   const getTrading = () =>
     (trading ??= Promise.all([import("../trading/service.js"), getClient()]).then(
       ([{ TradingService }, c]) => new TradingService({ config, client: c, logger }),
@@ -54,7 +44,7 @@ export function buildDeps(config: Config, logger: Logger): ServerDeps {
 }
 
 export function makeLogger(config: Config): Logger {
-  const secrets = [config.apiKey, config.apiSecret, config.httpToken].filter((s) => s.length >= 4);
+  const secrets = configSecrets(config);
   return createLogger({ level: config.logLevel, scrub: (r) => redact(r, secrets).value });
 }
 

@@ -8,6 +8,7 @@ import { allTools } from "../tools/index.js";
 import { errorFromException } from "../tools/common.js";
 import { packageVersion } from "../util/package-root.js";
 import { scrubStrings } from "../state/redact.js";
+import { configSecrets } from "../config.js";
 import type { ServerDeps } from "./deps.js";
 
 export const SERVER_INSTRUCTIONS =
@@ -29,8 +30,7 @@ export function createServer(deps: ServerDeps): { server: McpServer; close: () =
     { name: "bybit-mcp", version: packageVersion() },
     { capabilities: { tools: {} }, instructions: SERVER_INSTRUCTIONS, jsonSchemaValidator: noElicitation },
   );
-  const { apiKey, apiSecret, httpToken } = deps.config;
-  const secrets = [apiKey, apiSecret, httpToken].filter((x) => x.length >= 4);
+  const secrets = configSecrets(deps.config);
   for (const tool of allTools) {
     server.registerTool(
       tool.name,

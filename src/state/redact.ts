@@ -110,7 +110,7 @@ const BARE_TOKEN = new RegExp(
 export function scrubText(text: string, extraSecrets: string[] = []): string {
   let s = replaceLiterals(text, extraSecrets);
   // Bybit's 10004 answer echoes the signed string, API key included.
-  if (s.includes("origin_string[")) s = s.replace(ORIGIN_STRING, `origin_string[${REDACTED}]`);
+  s = stripOriginString(s);
   // Cheap guards first: most values (symbols, decimals, ids) can match none of the patterns.
   if (BEARER_HINT.test(s)) s = s.replace(BEARER, `$1 ${REDACTED}`);
   if (s.includes("://")) s = s.replace(URL_USERINFO, `${REDACTED}@`);
@@ -124,6 +124,11 @@ export function scrubText(text: string, extraSecrets: string[] = []): string {
 }
 
 const ORIGIN_STRING = /origin_string\[[^\]]*\]?/g;
+
+/** Bybit's 10004 message without the signed string it echoes (API key included). */
+export function stripOriginString(text: string): string {
+  return text.includes("origin_string[") ? text.replace(ORIGIN_STRING, `origin_string[${REDACTED}]`) : text;
+}
 
 /**
  * A deep copy of plain data with scrubText applied to every string (keys

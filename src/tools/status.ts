@@ -3,9 +3,9 @@
  * and read the mandate's state. Read-only, no side effects, no counter.
  */
 import { z } from "zod";
-import { IntentError, normalizePlace } from "../trading/normalize.js";
-import { defineTool, errorResult, okResult, READ_ONLY } from "./common.js";
-import { placeOrderInput } from "./trade.js";
+import { normalizePlace } from "../trading/normalize.js";
+import { defineTool, okResult, READ_ONLY } from "./common.js";
+import { placeOrderInput, prepareCall } from "./trade.js";
 
 /** The gate's decision and explanation for an order, as if placed now; nothing is forwarded. */
 export const checkOrder = defineTool({
@@ -15,16 +15,8 @@ export const checkOrder = defineTool({
   input: placeOrderInput,
   annotations: READ_ONLY,
   handler: async (a, deps) => {
-    if (!deps.hasCredentials) {
-      return errorResult("bybit_check_order reads your positions, so it needs an API key: set BYBIT_API_KEY and BYBIT_API_SECRET.", { code: "E_NO_CREDENTIALS" });
-    }
-    let call;
-    try {
-      call = normalizePlace(a);
-    } catch (err) {
-      if (err instanceof IntentError || (err as { code?: string }).code === "E_DECIMAL") return errorResult(`bybit_check_order: ${(err as Error).message}.`, { code: "E_INTENT" });
-      throw err;
-    }
+    const call = prepareCall(deps, "bybit_check_order", "reads your positions", () => normalizePlace(a));
+    if ("content" in call) return call;
     const d = await (await deps.trading()).check(call);
     return okResult(
       {

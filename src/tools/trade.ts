@@ -6,6 +6,8 @@
 import { z } from "zod";
 import { IntentError, ORDER_LINK_ID, normalizeAmend, normalizeCancel, normalizeCancelAll, normalizeLeverage, normalizePlace, normalizeTradingStop, type NormalizedCall } from "../trading/normalize.js";
 import type { ServerDeps } from "../server/deps.js";
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { DecimalFormatError } from "../util/decimal.js";
 import { category, decimal, defineTool, errorResult, side, symbol, WRITE } from "./common.js";
 
 const orderLinkId = z.string().regex(ORDER_LINK_ID, "order_link_id: at most 36 of A-Z a-z 0-9 - _");
@@ -30,20 +32,29 @@ export const placeOrderInput = z.strictObject({
   notional_usd: decimal.optional(),
 });
 
-/** Normalize, then run through the gate; argument combinations that make no sense answer one sentence. */
-export async function gated(deps: ServerDeps, remoteTool: string, build: () => NormalizedCall) {
+/**
+ * The steps every gated tool (and bybit_check_order) takes before the gate:
+ * keys present, arguments normalized. Returns the call, or the one-sentence
+ * tool error for arguments that make no order.
+ */
+export function prepareCall(deps: ServerDeps, remoteTool: string, needs: string, build: () => NormalizedCall): NormalizedCall | CallToolResult {
   if (!deps.hasCredentials) {
-    return errorResult(`${remoteTool} trades on your account, so it needs an API key: set BYBIT_API_KEY and BYBIT_API_SECRET.`, { code: "E_NO_CREDENTIALS" });
+    return errorResult(`${remoteTool} ${needs}, so it needs an API key: set BYBIT_API_KEY and BYBIT_API_SECRET.`, { code: "E_NO_CREDENTIALS" });
   }
-  let call: NormalizedCall;
   try {
-    call = build();
+    return build();
   } catch (err) {
-    if (err instanceof IntentError || (err instanceof TypeError && (err as { code?: string }).code === "E_DECIMAL")) {
+    if (err instanceof IntentError || err instanceof DecimalFormatError) {
       return errorResult(`${remoteTool}: ${err.message}. Nothing was sent.`, { code: "E_INTENT" });
     }
     throw err;
   }
+}
+
+/** Normalize, then run through the gate and, on allow, to the exchange. */
+export async function gated(deps: ServerDeps, remoteTool: string, build: () => NormalizedCall): Promise<CallToolResult> {
+  const call = prepareCall(deps, remoteTool, "trades on your account", build);
+  if ("content" in call) return call;
   return (await deps.trading()).execute(call, remoteTool);
 }
 

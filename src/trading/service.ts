@@ -16,7 +16,7 @@
  */
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import type { BybitClient } from "../bybit/client.js";
-import type { Config } from "../config.js";
+import { configSecrets, type Config } from "../config.js";
 import { BadResponseError, BybitApiError, HttpStatusError, LockError, NetworkError, RulesError, TimeoutError } from "../errors.js";
 import { decide, loadRuleSet, type RuleSet } from "../gate/index.js";
 import type { Decision, RawFacts } from "../gate/types.js";
@@ -103,7 +103,7 @@ export class TradingService {
     this.paths = config.brokerKey ? runtimePaths(config.runtimeRoot, config.brokerKey) : null;
     // The ledger lives at live/audit.jsonl whatever the broker; an invalid broker key still gets audited.
     this.ledger = new AuditLedger(this.paths ?? runtimePaths(config.runtimeRoot, "invalid-broker-key"), {
-      extraSecrets: [config.apiKey, config.apiSecret, config.httpToken].filter((s) => s.length >= 4),
+      extraSecrets: configSecrets(config),
     });
     this.now = opts.now ?? Date.now;
   }

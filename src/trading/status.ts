@@ -10,9 +10,8 @@ import { RulesError } from "../errors.js";
 import { grossExposure } from "../gate/notional.js";
 import { parseIsoTimestamp } from "../gate/time.js";
 import type { RuleSet } from "../gate/index.js";
-import type { OrderRow } from "../gate/types.js";
 import { decCmp, decFormat, decSub } from "../util/decimal.js";
-import { fetchExposureRows, fetchRows, ORDER_SCOPES, readLocalFacts } from "./gather.js";
+import { readExchangeFacts, readLocalFacts } from "./gather.js";
 import type { RuntimePaths } from "../state/index.js";
 
 export interface MandateStatus extends Record<string, unknown> {
@@ -38,14 +37,11 @@ export async function mandateStatus(opts: {
 
   let exposure: Record<string, unknown> = { gross_usd: null, headroom_usd: null, error: "no API key: positions not read" };
   if (opts.client.hasCredentials) {
-    const [positions, orders] = await Promise.all([
-      fetchExposureRows(opts.client),
-      fetchRows<OrderRow>(opts.client, "/v5/order/realtime", ORDER_SCOPES),
-    ]);
-    if (!positions.value || !orders.value) {
-      exposure = { gross_usd: null, headroom_usd: null, error: positions.error ?? orders.error };
+    const x = await readExchangeFacts(opts.client, [], { quote: false, exposure: true, openOrders: true });
+    if (!x.positions || !x.openOrders) {
+      exposure = { gross_usd: null, headroom_usd: null, error: x.positionsError ?? x.openOrdersError };
     } else {
-      const g = grossExposure({ category: "linear", symbol: "", orderSigned: null, reference: null, positions: positions.value, openOrders: orders.value });
+      const g = grossExposure({ category: "linear", symbol: "", orderSigned: null, reference: null, positions: x.positions, openOrders: x.openOrders });
       if (!g.ok) exposure = { gross_usd: null, headroom_usd: null, error: g.problem };
       else {
         const headroom = m ? decSub(String(m.hard_caps.max_total_exposure_usd), g.current) : null;

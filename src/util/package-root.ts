@@ -3,6 +3,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 let cached: string | undefined;
+let cachedVersion: string | undefined;
 
 /**
  * The folder holding this package's package.json, found by walking up from
@@ -17,6 +18,7 @@ export function packageRoot(): string {
       const pkg = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { name?: string };
       if (pkg.name === "bybit-mcp") {
         cached = dir;
+        cachedVersion = (pkg as { version?: string }).version;
         return dir;
       }
     } catch {
@@ -30,6 +32,6 @@ export function packageRoot(): string {
 
 /** The package version from package.json. */
 export function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(join(packageRoot(), "package.json"), "utf8")) as { version: string };
-  return pkg.version;
+  packageRoot();
+  return cachedVersion ?? "0.0.0";
 }

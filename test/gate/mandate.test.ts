@@ -137,6 +137,6 @@ describe("bybit-mcp mandate validate", () => {
     const io = captureIo({ VIBE_RUNTIME_ROOT: join(tmp, "empty"), VIBE_TRADING_HOME: join(tmp, "runtime") });
     expect(await mandateValidateCommand([], io)).toBe(1);
     expect(io.err()).toContain(join(tmp, "empty", "live", "bybit", "mandate.json"));
-    await expect(mandateValidateCommand([], captureIo({ BYBIT_BROKER_KEY: "../x" }))).rejects.toThrow(/not a plain name/);
+    await expect(mandateValidateCommand([], captureIo({ BYBIT_BROKER_KEY: "../x" }))).rejects.toThrow(/not a valid broker key/);
   });
 });
