@@ -15,6 +15,7 @@
  * means "unknown" after a lookup by orderLinkId, never a resend.
  */
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { randomBytes } from "node:crypto";
 import type { BybitClient } from "../bybit/client.js";
 import { configSecrets, type Config } from "../config.js";
 import { BadResponseError, BybitApiError, HttpStatusError, LockError, NetworkError, RulesError, TimeoutError } from "../errors.js";
@@ -77,6 +78,8 @@ interface MandateRefs {
 
 /** One call's way through a batch. */
 interface Entry extends Item {
+  /** Names the decision in every record it leads to (pending, outcome or refusal). */
+  decisionId: string;
   decision: Decision;
   refs: MandateRefs;
   pending?: AuditRecord;
@@ -238,7 +241,7 @@ export class TradingService {
       );
       const decision = await decide(this.ruleSet(), intent, raw, { maxQuoteAgeMs: this.opts.maxQuoteAgeMs });
       if (decision.allowed) land(landed, intent, decision, index);
-      entries.push({ ...item, decision, refs });
+      entries.push({ ...item, decisionId: `dec_${randomBytes(12).toString("hex")}`, decision, refs });
     }
     return entries;
   }
@@ -409,9 +412,12 @@ export class TradingService {
       server: "bybit-mcp",
       remote_tool: e.remoteTool,
       error: o.error ?? null,
+      // Ours, after Vibe-Trading's keys: which decision, under which rules, on which facts.
       extra: {
+        decision_id: e.decisionId,
+        rules_revision: e.decision.rules_revision,
         order_link_id: e.call.orderLinkId ?? null,
-        decision: gateSummary(e.decision),
+        explanation: gateSummary(e.decision),
         breach: e.decision.breach ?? null,
         // The facts belong to the decision: on the pending or refusal record, not again on the outcome.
         ...(o.outcome === "pending" || o.outcome === "blocked" ? { facts: e.decision.facts } : {}),

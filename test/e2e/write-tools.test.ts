@@ -67,6 +67,12 @@ describe("allowed writes land in the simulator", () => {
     expect(recs.map((r) => [r.kind, r.outcome])).toEqual([["order_placed", "error"], ["order_placed", "accepted"]]);
     expect(recs[0]!.status).toBe("pending");
     expect(recs[0]!.order_link_id).toBe(sc.broker_response.orderLinkId);
+    // Our keys after Vibe-Trading's: one decision id across the pending and outcome records, the rules revision, the facts.
+    expect(Object.keys(recs[0]!).slice(14, 19)).toEqual(["status", "decision_id", "rules_revision", "order_link_id", "explanation"]);
+    expect(recs[0]!.decision_id).toMatch(/^dec_[0-9a-f]{24}$/);
+    expect(recs[1]!.decision_id).toBe(recs[0]!.decision_id);
+    expect(recs[0]!.rules_revision).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect((recs[0]!.facts as { exposure: { post_trade_gross_usd_exact: string } }).exposure.post_trade_gross_usd_exact).toBe("500");
     expect(Object.keys(recs[1]!).slice(0, 14)).toEqual([
       "audit_id", "ts", "session_id", "kind", "intent_normalized", "mandate_snapshot_ref", "consent_record_ref",
       "broker_request", "broker_response", "outcome", "gate_decision", "server", "remote_tool", "error",
@@ -197,7 +203,7 @@ describe("refusals forward nothing", () => {
     writeFileSync(join(rt.broker, "trade_counter.json"), "{not json");
     const corrupt = await call("bybit_place_order", BUY_500);
     expect(corrupt.structuredContent).toMatchObject({ status: "blocked", decision: "pause_for_reauth" });
-    expect((corrupt.structuredContent?.live_action as { gate_decision: string; decision: { decided_by: string } }).decision.decided_by).toBe("trades.counter_readable");
+    expect((corrupt.structuredContent?.live_action as { explanation: { decided_by: string } }).explanation.decided_by).toBe("trades.counter_readable");
     expect(readFileSync(join(rt.broker, "trade_counter.json"), "utf8")).toBe("{not json");
     expect(creates()).toHaveLength(0);
   });
