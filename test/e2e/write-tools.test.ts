@@ -6,7 +6,10 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
+import { Ajv } from "ajv";
+import addFormatsModule from "ajv-formats";
 import { startSim, type Sim } from "../../src/sim/index.js";
+import { packageRoot } from "../../src/util/package-root.js";
 import { connect, type McpHandle } from "../helpers/mcp.js";
 import { tempRuntime, type Runtime } from "../helpers/runtime.js";
 
@@ -37,6 +40,13 @@ afterEach(async () => {
 afterAll(() => {
   expect(transcript.join("\n")).not.toContain(SECRET);
 });
+
+/** schemas/audit-record.schema.json, compiled: every record the write path writes must match it. */
+function auditSchema() {
+  const ajv = new Ajv({ strict: false });
+  (addFormatsModule as unknown as (a: Ajv) => Ajv)(ajv);
+  return ajv.compile(JSON.parse(readFileSync(join(packageRoot(), "schemas", "audit-record.schema.json"), "utf8")) as object);
+}
 
 async function call(name: string, args: Record<string, unknown>) {
   const res = await mcp.call(name, args);
@@ -78,6 +88,8 @@ describe("allowed writes land in the simulator", () => {
       "broker_request", "broker_response", "outcome", "gate_decision", "server", "remote_tool", "error",
     ]);
     expect(sc.audit_id).toBe(recs[1]!.audit_id);
+    const validate = auditSchema();
+    for (const r of recs) expect(validate(r), JSON.stringify(validate.errors)).toBe(true);
   });
 
   it("limit order rests; amend within caps and cancel both land; cancel_all clears the rest", async () => {
