@@ -9,7 +9,9 @@
  *   and English messages are built in;
  * - the SDK's Ajv elicitation validator (Ajv, ajv-formats, fast-uri):
  *   createServer passes its own validator because this server never elicits.
- *   The gate's own Ajv use is untouched and loads with the write path.
+ *   The gate's own Ajv use is untouched and loads with the write path;
+ * - the SDK's zod v3 compatibility (zod/v3, zod-to-json-schema): every
+ *   schema here is zod 4, so those branches never run.
  */
 import { build, type Plugin } from "esbuild";
 import { join } from "node:path";
@@ -19,6 +21,8 @@ const STUBS: Record<string, string> = {
   "zod-locales": "export {};",
   "sdk-ajv-provider":
     "export class AjvJsonSchemaValidator { constructor() { throw new Error('bybit-mcp passes its own jsonSchemaValidator'); } }",
+  "sdk-zod-v3": "export function object() { throw new Error('bybit-mcp has no zod v3 schemas'); }",
+  "sdk-zod-to-json-schema": "export function zodToJsonSchema() { throw new Error('bybit-mcp has no zod v3 schemas'); }",
 };
 
 const stubs: Plugin = {
@@ -31,6 +35,13 @@ const stubs: Plugin = {
       args.importer.includes("/node_modules/@modelcontextprotocol/sdk/") && args.importer.includes("/server/")
         ? { path: "sdk-ajv-provider", namespace: "stub" }
         : undefined,
+    );
+    // The SDK's compatibility layer for zod v3 schemas; every schema here is zod 4.
+    b.onResolve({ filter: /^zod\/v3$/ }, (args) =>
+      args.importer.includes("/node_modules/@modelcontextprotocol/sdk/") ? { path: "sdk-zod-v3", namespace: "stub" } : undefined,
+    );
+    b.onResolve({ filter: /^zod-to-json-schema$/ }, (args) =>
+      args.importer.includes("/node_modules/@modelcontextprotocol/sdk/") ? { path: "sdk-zod-to-json-schema", namespace: "stub" } : undefined,
     );
     b.onLoad({ filter: /.*/, namespace: "stub" }, (args) => ({ contents: STUBS[args.path] ?? "", loader: "js" }));
   },
