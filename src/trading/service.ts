@@ -393,7 +393,12 @@ export class TradingService {
       const i = toWrite.indexOf(e);
       const record = records && i >= 0 ? (records[i] as AuditRecord) : null;
       const warnings = auditError && e.outcome && e.outcome.outcome !== "blocked" ? [`${auditError}; the pending record ${e.pending?.audit_id ?? "(none)"} stands`] : [];
-      return (e.result as (w: Written) => CallToolResult)({ record, auditError, warnings });
+      if (!e.result) {
+        // Every path sets a result; if one ever does not, say "unknown" rather than fail the whole batch.
+        this.deps.logger.error("a batch entry ended without a result", { decision_id: e.decisionId, order_link_id: e.call.orderLinkId });
+        return unknownResult({ orderLinkId: e.call.orderLinkId, auditId: e.pending?.audit_id ?? null, remoteTool: e.remoteTool, detail: "The server lost track of this call's outcome." });
+      }
+      return e.result({ record, auditError, warnings });
     });
   }
 
