@@ -65,7 +65,11 @@ describe("incrementTradesToday", () => {
     expect(readdirSync(p.brokerDir)).toEqual(["trade_counter.json"]);
   });
 
-  it("counts exactly under the lock with two processes incrementing concurrently", async () => {
+  it.each([
+    ["incrementTradesToday", "s.incrementTradesToday(p, Date.now())"],
+    // The write path's way: count a batch of two ahead (async fsyncs), then give back the one not accepted.
+    ["incrementTradesTodayAsync + releaseTradesToday", "await s.incrementTradesTodayAsync(p, Date.now(), 2).then((n) => s.releaseTradesToday(p, Date.now(), 1).then((m) => (m === n - 1 ? m : -1)))"],
+  ])("counts exactly under the lock with two processes using %s concurrently", async (_name, step) => {
     const p = tempPaths();
     const N = 40;
     const script = `
@@ -75,7 +79,7 @@ describe("incrementTradesToday", () => {
         await s.withOrderLock(p, { timeoutMs: 20000, pollMs: 1 }, async () => {
           const seen = s.readTradesToday(p, Date.now());
           await new Promise((r) => setTimeout(r, 1)); // widen the race window
-          if (s.incrementTradesToday(p, Date.now()) !== seen + 1) process.exit(3);
+          if ((await ${step}) !== seen + 1) process.exit(3);
         });
       }`;
     const results = await Promise.all([nodeChild(script), nodeChild(script)]);
