@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { benchGate } from "../src/gate/bench.js";
-import { startSim, type Sim } from "../src/sim/index.js";
+import type { ChildProcess } from "node:child_process";
 import { exampleMandate } from "../src/demo/mandate.js";
 import { packageRoot } from "../src/util/package-root.js";
 import { mkdtempSync } from "node:fs";
@@ -89,9 +89,47 @@ async function timed(fn: () => Promise<unknown>, n: number): Promise<number[]> {
   return out;
 }
 
+/**
+ * The simulator in its own process (`bybit-mcp sim`), driven through its
+ * admin routes: like a real exchange, its work does not share a thread with
+ * the benchmark's client, and the server's figures are its own.
+ */
+interface RemoteSim {
+  url: string;
+  apiKey: string;
+  apiSecret: string;
+  admin(method: string, path: string, body?: unknown): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+async function spawnSim(): Promise<RemoteSim> {
+  const child: ChildProcess = spawn(process.execPath, [CLI, "sim", "--port", "0", "--no-drift", "--no-rate-limits"], { stdio: ["ignore", "ignore", "pipe"] });
+  const info = await new Promise<{ url: string; apiKey: string; apiSecret: string }>((resolve, reject) => {
+    let buf = "";
+    child.stderr!.on("data", (d: Buffer) => {
+      buf += d.toString();
+      const line = buf.split("\n").find((l) => l.includes("listening"));
+      if (line) resolve(JSON.parse(line) as { url: string; apiKey: string; apiSecret: string });
+    });
+    child.once("exit", () => reject(new Error(`simulator exited: ${buf}`)));
+  });
+  const admin = async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(`${info.url}${path}`, { method, body: body === undefined ? undefined : JSON.stringify(body), headers: { "content-type": "application/json" } });
+    return res.json();
+  };
+  return {
+    ...info,
+    admin,
+    close: async () => {
+      child.kill("SIGTERM");
+      await new Promise((r) => child.once("exit", r));
+    },
+  };
+}
+
 async function main() {
-  const sim: Sim = await startSim({ rateLimits: false, markDrift: false });
-  sim.setMarkPrice("linear", "BTCUSDT", "50000");
+  const sim = await spawnSim();
+  await sim.admin("POST", "/__sim/mark", { category: "linear", symbol: "BTCUSDT", price: "50000" });
   const big = { account_funding_usd: 1e9, max_order_notional_usd: 1e9, max_total_exposure_usd: 1e12, max_leverage: 100, max_trades_per_day: 1_000_000 };
   const env = (root: string) => ({ BYBIT_BASE_URL: sim.url, BYBIT_API_KEY: sim.apiKey, BYBIT_API_SECRET: sim.apiSecret, VIBE_RUNTIME_ROOT: root, BYBIT_MCP_LOG_LEVEL: "error" });
 
@@ -133,24 +171,24 @@ async function main() {
 
   // 4. In units of exchange round trips, with L ms added to every response.
   const L = 50;
-  sim.faults.set({ latencyMs: L });
+  await sim.admin("POST", "/__sim/faults", { latencyMs: L });
   const readsL = await timed(read, 15);
   const placesL = await timed(place, 15);
-  sim.faults.clear();
+  await sim.admin("POST", "/__sim/faults/clear");
   add(`read tool / L (L=${L} ms)`, pct(readsL, 50) / L, "round trips");
   add(`gated place_order / L (L=${L} ms)`, pct(placesL, 50) / L, "round trips", "<= 2.2", pct(placesL, 50) / L <= 2.2);
 
   // 5. Throughput with exact counting: N concurrent orders over one stdio session.
   const counterFile = join(root, "live", "bybit", "trade_counter.json");
   const before = JSON.parse(readFileSync(counterFile, "utf8")).count as number;
-  sim.clearRequests();
+  await sim.admin("POST", "/__sim/requests/clear");
   const N = 600;
   const t0 = performance.now();
   const results = await Promise.all(Array.from({ length: N }, () => place()));
   const secs = (performance.now() - t0) / 1000;
   const accepted = results.filter((r) => (r.structuredContent as { status?: string } | undefined)?.status === "accepted").length;
   const counted = (JSON.parse(readFileSync(counterFile, "utf8")).count as number) - before;
-  const creates = sim.requests().filter((r) => r.path === "/v5/order/create").length;
+  const creates = ((await sim.admin("GET", "/__sim/requests")) as { path: string }[]).filter((r) => r.path === "/v5/order/create").length;
   const exact = accepted === N && counted === N && creates === N;
   add(`gated orders/s (${N} concurrent, counted ${counted}, forwarded ${creates})`, N / secs, "orders/s", ">= 300, exact", N / secs >= 300 && exact);
 
