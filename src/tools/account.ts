@@ -3,23 +3,8 @@
  * history). They need BYBIT_API_KEY / BYBIT_API_SECRET; never gated.
  */
 import { z } from "zod";
-import { category, cursor, defineTool, errorFromException, errorResult, limit, okResult, READ_ONLY, symbol, timestampMs } from "./common.js";
-import type { ServerDeps } from "../server/deps.js";
+import { category, cursor, defineTool, limit, readCall, READ_ONLY, symbol, timestampMs } from "./common.js";
 
-async function privateGet(deps: ServerDeps, tool: string, path: string, params: Record<string, unknown>) {
-  if (!deps.hasCredentials) {
-    return errorResult(`${tool} reads your account, so it needs an API key: set BYBIT_API_KEY and BYBIT_API_SECRET.`, {
-      code: "E_NO_CREDENTIALS",
-    });
-  }
-  try {
-    const res = await (await deps.client()).get<Record<string, unknown>>(path, params, true);
-    return okResult(res.result);
-  } catch (err) {
-    deps.logger.warn("read failed", { path, error: err });
-    return errorFromException(err);
-  }
-}
 
 const coin = z.string().regex(/^[A-Za-z0-9]{1,20}(,[A-Za-z0-9]{1,20}){0,19}$/, "coins: comma-separated coin names");
 const settleCoin = z.string().regex(/^[A-Za-z0-9]{1,20}$/);
@@ -32,10 +17,10 @@ export const getWalletBalance = defineTool({
   input: z.strictObject({ account_type: z.enum(["UNIFIED", "CONTRACT", "SPOT"]).optional(), coins: coin.optional() }),
   annotations: READ_ONLY,
   handler: (a, deps) =>
-    privateGet(deps, "bybit_get_wallet_balance", "/v5/account/wallet-balance", {
+    readCall(deps, "/v5/account/wallet-balance", {
       accountType: a.account_type ?? "UNIFIED",
       coin: a.coins?.toUpperCase(),
-    }),
+    }, "bybit_get_wallet_balance"),
 });
 
 /** Open positions. */
@@ -52,13 +37,13 @@ export const getPositions = defineTool({
   }),
   annotations: READ_ONLY,
   handler: (a, deps) =>
-    privateGet(deps, "bybit_get_positions", "/v5/position/list", {
+    readCall(deps, "/v5/position/list", {
       category: a.category,
       symbol: a.symbol?.toUpperCase(),
       settleCoin: a.settle_coin?.toUpperCase(),
       limit: a.limit,
       cursor: a.cursor,
-    }),
+    }, "bybit_get_positions"),
 });
 
 /** Resting (open) orders. */
@@ -75,13 +60,13 @@ export const getOpenOrders = defineTool({
   }),
   annotations: READ_ONLY,
   handler: (a, deps) =>
-    privateGet(deps, "bybit_get_open_orders", "/v5/order/realtime", {
+    readCall(deps, "/v5/order/realtime", {
       category: a.category,
       symbol: a.symbol?.toUpperCase(),
       settleCoin: a.settle_coin?.toUpperCase(),
       limit: a.limit,
       cursor: a.cursor,
-    }),
+    }, "bybit_get_open_orders"),
 });
 
 /** Past orders (7-day window per query). */
@@ -99,14 +84,14 @@ export const getOrderHistory = defineTool({
   }),
   annotations: READ_ONLY,
   handler: (a, deps) =>
-    privateGet(deps, "bybit_get_order_history", "/v5/order/history", {
+    readCall(deps, "/v5/order/history", {
       category: a.category,
       symbol: a.symbol?.toUpperCase(),
       startTime: a.start_ms,
       endTime: a.end_ms,
       limit: a.limit,
       cursor: a.cursor,
-    }),
+    }, "bybit_get_order_history"),
 });
 
 export const accountTools = [getWalletBalance, getPositions, getOpenOrders, getOrderHistory];

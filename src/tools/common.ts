@@ -64,6 +64,24 @@ export function errorResult(message: string, fields: Record<string, unknown> = {
   };
 }
 
+/**
+ * One read-tool call: GET `path` and answer Bybit's `result`, or one clear
+ * sentence. `privateTool` names a tool that reads the account: it is signed,
+ * and without keys it answers which variables to set.
+ */
+export async function readCall(deps: ServerDeps, path: string, params: Record<string, unknown>, privateTool?: string): Promise<CallToolResult> {
+  if (privateTool && !deps.hasCredentials) {
+    return errorResult(`${privateTool} reads your account, so it needs an API key: set BYBIT_API_KEY and BYBIT_API_SECRET.`, { code: "E_NO_CREDENTIALS" });
+  }
+  try {
+    const res = await (await deps.client()).get<Record<string, unknown>>(path, params, privateTool !== undefined);
+    return okResult(res.result);
+  } catch (err) {
+    deps.logger.warn("read failed", { path, error: err });
+    return errorFromException(err);
+  }
+}
+
 /** Turn a thrown error into a tool error; only our own errors' messages are shown. */
 export function errorFromException(err: unknown): CallToolResult {
   if (err instanceof BybitApiError) {

@@ -2,18 +2,7 @@
  * The seven public market-data tools. No keys needed; never gated.
  */
 import { z } from "zod";
-import { category, cursor, defineTool, derivCategory, errorFromException, limit, okResult, READ_ONLY, symbol, timestampMs } from "./common.js";
-import type { ServerDeps } from "../server/deps.js";
-
-async function publicGet(deps: ServerDeps, path: string, params: Record<string, unknown>) {
-  try {
-    const res = await (await deps.client()).get<Record<string, unknown>>(path, params);
-    return okResult(res.result);
-  } catch (err) {
-    deps.logger.warn("read failed", { path, error: err });
-    return errorFromException(err);
-  }
-}
+import { category, cursor, defineTool, derivCategory, limit, readCall, READ_ONLY, symbol, timestampMs } from "./common.js";
 
 /** Latest price, 24h stats, best bid/ask, mark/index (derivatives) for one symbol or the category. */
 export const getTickers = defineTool({
@@ -22,7 +11,7 @@ export const getTickers = defineTool({
   description: "Latest price, best bid/ask, 24h volume/turnover and mark/index prices for a category, or one symbol.",
   input: z.strictObject({ category, symbol: symbol.optional() }),
   annotations: READ_ONLY,
-  handler: (a, deps) => publicGet(deps, "/v5/market/tickers", { category: a.category, symbol: a.symbol?.toUpperCase() }),
+  handler: (a, deps) => readCall(deps, "/v5/market/tickers", { category: a.category, symbol: a.symbol?.toUpperCase() }),
 });
 
 /** OHLCV candles, newest first. */
@@ -40,7 +29,7 @@ export const getKline = defineTool({
   }),
   annotations: READ_ONLY,
   handler: (a, deps) =>
-    publicGet(deps, "/v5/market/kline", {
+    readCall(deps, "/v5/market/kline", {
       category: a.category,
       symbol: a.symbol.toUpperCase(),
       interval: a.interval,
@@ -58,7 +47,7 @@ export const getOrderbook = defineTool({
   input: z.strictObject({ category, symbol, limit: limit(1000).optional() }),
   annotations: READ_ONLY,
   handler: (a, deps) =>
-    publicGet(deps, "/v5/market/orderbook", { category: a.category, symbol: a.symbol.toUpperCase(), limit: a.limit }),
+    readCall(deps, "/v5/market/orderbook", { category: a.category, symbol: a.symbol.toUpperCase(), limit: a.limit }),
 });
 
 /** Funding rate history of a perpetual. */
@@ -75,7 +64,7 @@ export const getFundingHistory = defineTool({
   }),
   annotations: READ_ONLY,
   handler: (a, deps) =>
-    publicGet(deps, "/v5/market/funding/history", {
+    readCall(deps, "/v5/market/funding/history", {
       category: a.category,
       symbol: a.symbol.toUpperCase(),
       startTime: a.start_ms,
@@ -100,7 +89,7 @@ export const getOpenInterest = defineTool({
   }),
   annotations: READ_ONLY,
   handler: (a, deps) =>
-    publicGet(deps, "/v5/market/open-interest", {
+    readCall(deps, "/v5/market/open-interest", {
       category: a.category,
       symbol: a.symbol.toUpperCase(),
       intervalTime: a.interval_time,
@@ -119,7 +108,7 @@ export const getInstrumentsInfo = defineTool({
   input: z.strictObject({ category, symbol: symbol.optional(), limit: limit(1000).optional(), cursor: cursor.optional() }),
   annotations: READ_ONLY,
   handler: (a, deps) =>
-    publicGet(deps, "/v5/market/instruments-info", {
+    readCall(deps, "/v5/market/instruments-info", {
       category: a.category,
       symbol: a.symbol?.toUpperCase(),
       limit: a.limit,
@@ -135,7 +124,7 @@ export const getRecentTrades = defineTool({
   input: z.strictObject({ category, symbol, limit: limit(1000).optional() }),
   annotations: READ_ONLY,
   handler: (a, deps) =>
-    publicGet(deps, "/v5/market/recent-trade", { category: a.category, symbol: a.symbol.toUpperCase(), limit: a.limit }),
+    readCall(deps, "/v5/market/recent-trade", { category: a.category, symbol: a.symbol.toUpperCase(), limit: a.limit }),
 });
 
 export const marketTools = [
