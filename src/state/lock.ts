@@ -15,7 +15,6 @@ import { LockError } from "../errors.js";
 import { closeQuietly, ensureDir, errCode, tryFlockExclusive } from "./fsio.js";
 import type { RuntimePaths } from "./paths.js";
 
-
 /** Run `fn` holding the broker's order lock; LockError if it stays held for `timeoutMs`. */
 export async function withOrderLock<T>(
   paths: RuntimePaths,

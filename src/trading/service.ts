@@ -175,13 +175,16 @@ export class TradingService {
   /** Decide, forward, count and audit a batch under the per-broker flock. */
   private async lockedBatch(batch: Item[]): Promise<CallToolResult[]> {
     const paths = this.paths as RuntimePaths;
+    let locked = false;
     try {
       return await withOrderLock(paths, { timeoutMs: this.opts.lockTimeoutMs ?? 5000 }, async () => {
+        locked = true;
         const entries = await this.decideAll(batch);
         return this.finish(entries, await this.forward(entries));
       });
     } catch (err) {
-      if (!(err instanceof LockError)) throw err;
+      // Only a lock never taken means nothing was sent; anything later is not ours to refuse.
+      if (locked || !(err instanceof LockError)) throw err;
       // Refused whatever the facts: decided from the local files only, for the record.
       const entries = await this.decideAll(batch, { exchangeReads: false });
       for (const e of entries) this.refuse(e, override(e.decision, err.message, "order_lock"));
