@@ -1,0 +1,44 @@
+/**
+ * The server's ledger path (appendManyAsync) makes both files durable before
+ * it returns, and a failed fsync is an AuditError, never a silent success.
+ */
+import { describe, expect, it, vi } from "vitest";
+import { AuditLedger, type AuditInput } from "../../src/state/index.js";
+import * as fsio from "../../src/state/fsio.js";
+import { tempPaths } from "./helpers.js";
+
+vi.mock("../../src/state/fsio.js", async (importOriginal) => {
+  const original = await importOriginal<typeof import("../../src/state/fsio.js")>();
+  return { ...original, fsyncAsync: vi.fn(original.fsyncAsync) };
+});
+
+const input: AuditInput = {
+  kind: "order_placed",
+  session_id: "s",
+  intent_normalized: "buy $1.00 BTCUSDT (linear)",
+  mandate_snapshot_ref: null,
+  consent_record_ref: null,
+  broker_request: {},
+  broker_response: null,
+  outcome: "pending",
+  gate_decision: "allow",
+  server: "bybit-mcp",
+  remote_tool: "bybit_place_order",
+  error: null,
+};
+
+describe("appendManyAsync durability", () => {
+  it("fsyncs audit.jsonl and the chain once per group, before resolving", async () => {
+    const fsync = vi.mocked(fsio.fsyncAsync);
+    fsync.mockClear();
+    const ledger = new AuditLedger(tempPaths());
+    await ledger.appendManyAsync([input, input, input]);
+    expect(fsync).toHaveBeenCalledTimes(2);
+  });
+
+  it("a failed fsync rejects with AuditError", async () => {
+    const fsync = vi.mocked(fsio.fsyncAsync);
+    fsync.mockRejectedValueOnce(Object.assign(new Error("EIO"), { code: "EIO" }));
+    await expect(new AuditLedger(tempPaths()).appendManyAsync([input])).rejects.toMatchObject({ code: "E_AUDIT" });
+  });
+});
