@@ -33,6 +33,8 @@ export interface Config {
   readonly httpHost: string;
   readonly httpPort: number;
   readonly httpToken: string;
+  /** Test hook (BYBIT_MCP_CRASH_AT): kill the process at that point of the write path. Never set it for real use. */
+  readonly crashAt: "journal" | "answer" | "record" | null;
 }
 
 /** The configured secrets, scrubbed from every log line, ledger record and tool result. */
@@ -85,7 +87,15 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     httpHost: str(env, "BYBIT_MCP_HOST") || "127.0.0.1",
     httpPort: integer(env, "BYBIT_MCP_PORT", 8001, { min: 1, max: 65_535 }),
     httpToken: str(env, "BYBIT_MCP_HTTP_TOKEN"),
+    crashAt: crashPoint(env),
   });
+}
+
+function crashPoint(env: NodeJS.ProcessEnv): Config["crashAt"] {
+  const v = str(env, "BYBIT_MCP_CRASH_AT");
+  if (v === "") return null;
+  if (v === "journal" || v === "answer" || v === "record") return v;
+  throw new ConfigError(`BYBIT_MCP_CRASH_AT must be journal, answer or record, not "${v}"`, "BYBIT_MCP_CRASH_AT");
 }
 
 function str(env: NodeJS.ProcessEnv, name: string): string {

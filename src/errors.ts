@@ -20,6 +20,7 @@ export const ERROR_CODES = {
   E_STATE: "a state file (HALT, counter) is unreadable or corrupt",
   E_LOCK: "the per-broker order lock could not be taken in time",
   E_AUDIT: "the audit ledger could not be written or its chain is broken",
+  E_JOURNAL: "the write-ahead journal (live/<broker>/inflight.jsonl) could not be read or written; nothing was sent",
   E_INTENT: "a write tool's arguments do not make an order (e.g. Limit without price); nothing was sent",
   E_DECIMAL: "a quantity or price is not a plain decimal number",
   E_INTERNAL: "an unexpected failure inside the server; details are in its log",
@@ -161,4 +162,16 @@ export class AuditError extends BybitMcpError {
   constructor(message: string, cause?: unknown) {
     super("E_AUDIT", message, { cause });
   }
+}
+
+/** The write-ahead journal could not be read or written: no order is sent without its entry. */
+export class JournalError extends BybitMcpError {
+  constructor(message: string, cause?: unknown) {
+    super("E_JOURNAL", message, { cause });
+  }
+}
+
+/** The message of anything thrown: an Error's message, else its string form. */
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }

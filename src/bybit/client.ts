@@ -55,6 +55,8 @@ interface Attempt {
   body: string | undefined;
   auth: boolean;
   deadline: number;
+  /** Writes only: the last check before the wire (see post). */
+  beforeSend?: () => void;
 }
 
 const RETRY_HTTP = new Set([403, 429, 500, 502, 503, 504]);
@@ -117,10 +119,15 @@ export class BybitClient {
     return this.run<T>({ method: "GET", path, query, body: undefined, auth, deadline: Date.now() + this.opts.timeoutMs }, true);
   }
 
-  /** A signed POST (a write). Never retried once it may have been sent. */
-  async post<T>(path: string, body: Record<string, unknown>): Promise<BybitResponse<T>> {
+  /**
+   * A signed POST (a write). Never retried once it may have been sent.
+   * `beforeSend` runs synchronously right before the request is handed to
+   * the socket, after every wait (clock sync, signing); if it throws, the
+   * request is not sent and its error is thrown as is.
+   */
+  async post<T>(path: string, body: Record<string, unknown>, opts: { beforeSend?: () => void } = {}): Promise<BybitResponse<T>> {
     const raw = JSON.stringify(body);
-    return this.run<T>({ method: "POST", path, query: "", body: raw, auth: true, deadline: Date.now() + this.opts.timeoutMs }, false);
+    return this.run<T>({ method: "POST", path, query: "", body: raw, auth: true, deadline: Date.now() + this.opts.timeoutMs, beforeSend: opts.beforeSend }, false);
   }
 
   async close(): Promise<void> {
@@ -184,6 +191,7 @@ export class BybitClient {
         secret: this.opts.apiSecret,
       });
     }
+    a.beforeSend?.();
     const signal = AbortSignal.timeout(remaining);
     let statusCode: number;
     let text: string;

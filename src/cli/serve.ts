@@ -28,9 +28,11 @@ export function buildDeps(config: Config, logger: Logger): ServerDeps {
   const getClient = () =>
     (client ??= import("../bybit/client.js").then(({ clientFor }) => clientFor(config, logger)));
   const getTrading = () =>
-    (trading ??= Promise.all([import("../trading/service.js"), getClient()]).then(
-      ([{ TradingService }, c]) => new TradingService({ config, client: c, logger }),
-    ));
+    (trading ??= Promise.all([import("../compose.js"), getClient()]).then(([{ createTradingService }, c]) => {
+      const service = createTradingService({ config, client: c, logger });
+      void service.start();
+      return service;
+    }));
   return {
     config,
     logger,
@@ -38,6 +40,8 @@ export function buildDeps(config: Config, logger: Logger): ServerDeps {
     client: getClient,
     trading: getTrading,
     close: async () => {
+      // Calls not yet on the wire are refused as "not sent"; those sent are recorded before the pool closes.
+      if (trading) await (await trading).shutdown();
       if (client) await (await client).close();
     },
   };

@@ -8,6 +8,7 @@
  *   <root>/live/<broker>/mandate.json         committed mandate
  *   <root>/live/<broker>/trade_counter.json   {"date": "YYYY-MM-DD", "count": N}
  *   <root>/live/<broker>/.order_submit.lock   flock around check, count and submit
+ *   <root>/live/<broker>/inflight.jsonl       our write-ahead journal (not Vibe-Trading's)
  *   <root>/live/audit.jsonl                   append-only ledger
  *   <root>/live/audit_chain.jsonl             hash-chained copy of the ledger
  */
@@ -50,6 +51,8 @@ export interface RuntimePaths {
   mandate: string;
   counter: string;
   lock: string;
+  /** Our write-ahead journal of orders about to be sent. */
+  journal: string;
   audit: string;
   auditChain: string;
   /** The normalized broker key. */
@@ -75,6 +78,7 @@ export function runtimePaths(root: string, broker: string): RuntimePaths {
     mandate: join(brokerDir, "mandate.json"),
     counter: join(brokerDir, "trade_counter.json"),
     lock: join(brokerDir, ".order_submit.lock"),
+    journal: join(brokerDir, "inflight.jsonl"),
     audit: join(live, "audit.jsonl"),
     auditChain: join(live, "audit_chain.jsonl"),
     broker: key,

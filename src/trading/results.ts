@@ -1,90 +1,82 @@
 /**
- * The result shapes a write tool returns (the shared contract: shared/spec/interface.md, "What a write tool
- * returns"): accepted, blocked (a normal result), rejected and unknown
- * (isError), each pointing at its audit record.
+ * The result a write tool returns (shared/spec/interface.md, "What a write
+ * tool returns"), from a call's Outcome: accepted, blocked (a normal result),
+ * rejected and unknown (isError). Every one points at the call's one ledger
+ * record by `audit_id`.
  */
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import type { Decision } from "../gate/types.js";
 import type { AuditRecord } from "../state/index.js";
+import type { Outcome } from "./outcome.js";
+import { gateSummary } from "./record.js";
 
-/** What the ledger and results say about the gate's decision. */
-export function gateSummary(d: Decision) {
-  return {
-    decision: d.decision,
-    reason: d.reason,
-    decided_by: d.decided_by,
-    checked_limits: d.checked_limits,
-    rules_revision: d.rules_revision,
-  };
+export interface ResultContext {
+  remoteTool: string;
+  broker: string;
+  /** mainnet | testnet | demo | custom | simulator */
+  environment: string;
+  orderLinkId?: string;
+  /** The pure gate's decision; null when the gate never ran (the lock was not taken). */
+  decision: Decision | null;
+  /** The call's ledger record, or null when it could not be written. */
+  record: AuditRecord | null;
+  /** Why the record could not be written. */
+  auditError?: string;
 }
 
 function result(data: Record<string, unknown>, text: string, isError = false): CallToolResult {
   return { content: [{ type: "text", text: `${text}\n${JSON.stringify(data)}` }], structuredContent: data, ...(isError ? { isError } : {}) };
 }
 
-export function acceptedResult(opts: {
-  remoteTool: string;
-  brokerResponse: unknown;
-  auditId: string | null;
-  decision: Decision;
-  note?: string;
-  warnings?: string[];
-}): CallToolResult {
-  const data: Record<string, unknown> = {
-    status: "accepted",
-    decision: "allow",
-    remote_tool: opts.remoteTool,
-    broker_response: opts.brokerResponse,
-    audit_id: opts.auditId,
-    gate_decision: gateSummary(opts.decision),
+/** The decision a step after the gate made: a deny of its own, leaving the gate's decision as it was. */
+function stepDecision(d: Decision | null, step: string, reason: string) {
+  return {
+    decision: "deny" as const,
+    reason,
+    requires_reauthorization: false,
+    breach: { limit: step, kind: "pipeline", limit_value: null, attempted_value: null, overage: null, detail: reason },
+    proposed_action: d?.proposed_action,
   };
-  if (opts.note) data.note = opts.note;
-  if (opts.warnings?.length) data.warnings = opts.warnings;
-  return result(data, `Accepted by Bybit: ${opts.decision.intent_normalized}.${opts.note ? ` ${opts.note}` : ""}`);
 }
 
-export function blockedResult(opts: { decision: Decision; broker: string; remoteTool: string; record: AuditRecord | null; auditError?: string }): CallToolResult {
-  const d = opts.decision;
-  const data: Record<string, unknown> = {
-    status: "blocked",
-    decision: d.decision,
-    reason: d.reason,
-    broker: opts.broker,
-    remote_tool: opts.remoteTool,
-    requires_reauthorization: d.requires_reauthorization,
-    live_action: opts.record,
-  };
-  if (d.breach) data.breach = { ...d.breach, proposed_action: d.proposed_action };
-  if (opts.auditError) data.audit_error = opts.auditError;
-  const what = d.decision === "pause_for_reauth" ? "Paused for re-authorization" : "Denied";
-  return result(data, `${what} by the mandate gate: ${d.reason} Nothing was sent to Bybit.`);
-}
-
-export function rejectedResult(opts: { retCode: number | null; retMsg: string; auditId: string | null; remoteTool: string; orderLinkId?: string }): CallToolResult {
-  const data: Record<string, unknown> = {
-    status: "rejected",
-    decision: "allow",
-    remote_tool: opts.remoteTool,
-    ret_code: opts.retCode,
-    ret_msg: opts.retMsg,
-    audit_id: opts.auditId,
-  };
-  if (opts.orderLinkId) data.order_link_id = opts.orderLinkId;
-  return result(data, `The gate allowed it but Bybit refused it${opts.retCode !== null ? ` (retCode ${opts.retCode})` : ""}: ${opts.retMsg}. No trade was counted.`, true);
-}
-
-export function unknownResult(opts: { orderLinkId: string | undefined; auditId: string | null; remoteTool: string; detail: string }): CallToolResult {
-  const data: Record<string, unknown> = {
-    status: "unknown",
-    decision: "allow",
-    remote_tool: opts.remoteTool,
-    order_link_id: opts.orderLinkId ?? null,
-    audit_id: opts.auditId,
-    detail: opts.detail,
-  };
-  return result(
-    data,
-    `Outcome unknown: ${opts.detail} It was NOT sent again. ${opts.orderLinkId ? `Check bybit_get_open_orders / bybit_get_order_history for orderLinkId ${opts.orderLinkId}.` : "Check open orders and positions."}`,
-    true,
-  );
+export function toToolResult(outcome: Outcome, ctx: ResultContext): CallToolResult {
+  const auditId = ctx.record?.audit_id ?? null;
+  const common = { remote_tool: ctx.remoteTool, environment: ctx.environment, audit_id: auditId, ...(ctx.auditError ? { audit_error: ctx.auditError } : {}) };
+  const summary = ctx.decision ? gateSummary(ctx.decision) : null;
+  const what = ctx.decision?.intent_normalized ?? ctx.remoteTool;
+  switch (outcome.type) {
+    case "accepted": {
+      const data: Record<string, unknown> = { status: "accepted", decision: "allow", ...common, broker_response: outcome.response, gate_decision: summary };
+      if (outcome.note) data.note = outcome.note;
+      return result(data, `Accepted by Bybit: ${what}.${outcome.note ? ` ${outcome.note}` : ""}`);
+    }
+    case "rejected": {
+      const data: Record<string, unknown> = { status: "rejected", decision: "allow", ...common, ret_code: outcome.retCode, ret_msg: outcome.retMsg };
+      if (ctx.orderLinkId) data.order_link_id = ctx.orderLinkId;
+      const code = outcome.retCode !== null ? ` (retCode ${outcome.retCode})` : "";
+      return result(data, `The gate allowed it but Bybit refused it${code}: ${outcome.retMsg}. No trade was counted.`, true);
+    }
+    case "unknown": {
+      const data: Record<string, unknown> = { status: "unknown", decision: "allow", ...common, order_link_id: ctx.orderLinkId ?? null, detail: outcome.detail };
+      const check = ctx.orderLinkId ? `Check bybit_get_open_orders / bybit_get_order_history for orderLinkId ${ctx.orderLinkId}.` : "Check open orders and positions.";
+      return result(data, `Outcome unknown: ${outcome.detail} It was NOT sent again, and it still counts toward today's trades. ${check}`, true);
+    }
+    case "refused": {
+      const d = outcome.step === "gate" && ctx.decision ? ctx.decision : stepDecision(ctx.decision, outcome.step, outcome.reason);
+      const data: Record<string, unknown> = {
+        status: "blocked",
+        decision: d.decision,
+        reason: d.reason,
+        broker: ctx.broker,
+        ...common,
+        requires_reauthorization: d.requires_reauthorization,
+        live_action: ctx.record,
+      };
+      if (outcome.step !== "gate") data.refused_step = outcome.step;
+      if (d.breach) data.breach = { ...d.breach, proposed_action: d.proposed_action };
+      const verb = d.decision === "pause_for_reauth" ? "Paused for re-authorization" : "Denied";
+      const by = outcome.step === "gate" ? "by the mandate gate" : `before sending (${outcome.step})`;
+      return result(data, `${verb} ${by}: ${d.reason} Nothing was sent to Bybit.`);
+    }
+  }
 }

@@ -1,34 +1,51 @@
 /**
  * The write path. Orders (place, amend) queue in-process and are taken in
- * batches under the per-broker flock: facts are read once per batch (local
- * files and live exchange reads in parallel), each call is decided by the
- * pure gate (see batch.ts for how calls of one batch see each other), and
- * only allowed calls go on: HALT is re-checked, pending audit records
- * carrying the orderLinkIds are written (one fsync per file for the batch)
- * while the new orders are counted ahead (a counter that cannot be written
- * stops them), the calls are forwarded once each, orders that were not
- * accepted give their count back while the outcome records are written, and
- * the lock is released. Cancels, leverage
- * and trading stops take the same path as a batch of one, without the lock.
+ * batches under the per-broker flock:
  *
- * Any failure before the forward means nothing is sent; any doubt after it
- * means "unknown" after a lookup by orderLinkId, never a resend.
+ *  1. journal entries that a crash left open are reconciled (reconcile.ts);
+ *  2. the exchange facts are read (quotes, positions, open orders) and then
+ *     the local ones (mandate, HALT, counter), so a mandate changed or a halt
+ *     tripped during the reads is what the gate sees;
+ *  3. each call is decided by the pure gate (batch.ts: calls of one batch
+ *     see the allowed calls before them);
+ *  4. the steps after the gate, each refusing as itself: an agent-chosen
+ *     orderLinkId already used today, the count (a counter that cannot be
+ *     written stops the order), the journal entry, fsync'd (none written:
+ *     nothing sent);
+ *  5. each allowed call is sent once. The last thing before the request goes
+ *     on the wire, after every wait: HALT is absent, the mandate file still
+ *     hashes to the one decided on, and the server is not shutting down;
+ *  6. a write whose outcome is unknown is looked up by orderLinkId and
+ *     matched to what was sent (lookup.ts), never resent;
+ *  7. each call's one ledger record is written; then the journal entries
+ *     are closed and trades of orders proven not executed are given back. An
+ *     unknown outcome keeps its count: over-counting is the safe side.
+ *
+ * Cancels, leverage and trading stops take the same path as a batch of one,
+ * without the lock, the journal or the count.
  */
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { randomBytes } from "node:crypto";
 import type { BybitClient } from "../bybit/client.js";
-import { configSecrets, type Config } from "../config.js";
-import { BadResponseError, BybitApiError, HttpStatusError, LockError, NetworkError, RulesError, TimeoutError } from "../errors.js";
+import type { Config } from "../config.js";
+import { errorMessage, LockError, RulesError } from "../errors.js";
 import { decide, loadRuleSet, type RuleSet } from "../gate/index.js";
-import type { Decision, RawFacts } from "../gate/types.js";
+import { parseIsoTimestamp } from "../gate/time.js";
+import type { Decision, GateIntent, RawFacts } from "../gate/types.js";
 import type { Logger } from "../log.js";
-import { AuditLedger, incrementTradesTodayAsync, readHalt, releaseTradesToday, runtimePaths, withOrderLock, type AuditInput, type AuditRecord, type RuntimePaths } from "../state/index.js";
+import type { AuditRecord } from "../state/index.js";
+import type { JournalOpen } from "../state/journal.js";
+import { utcDate } from "../state/index.js";
 import { emptyLanded, land, withLanded } from "./batch.js";
-import { findOrder, mergeNeeds, quoteKey, readExchangeFacts, readLocalFacts } from "./gather.js";
-import { lookupByOrderLinkId } from "./lookup.js";
+import { findOrder, mergeNeeds, quoteKey, readExchangeFacts, type ExchangeFacts, type GatherNeeds } from "./gather.js";
+import { lookupSentOrder } from "./lookup.js";
 import type { NormalizedCall } from "./normalize.js";
-import { acceptedResult, blockedResult, gateSummary, rejectedResult, unknownResult } from "./results.js";
+import { classifyForwardError, NotSentError, type Outcome, type RefusalStep } from "./outcome.js";
+import { journalOutcome, reconcileOpen } from "./reconcile.js";
+import { ledgerInput, type MandateRefs, type RecordContext } from "./record.js";
+import { toToolResult } from "./results.js";
 import { mandateStatus, type MandateStatus } from "./status.js";
+import { isHalted, systemClock, type Clock, type MandateRead, type Stores } from "./stores.js";
 
 export interface TradingOptions {
   /** How long to wait for another process's order lock before denying. */
@@ -36,17 +53,22 @@ export interface TradingOptions {
   maxQuoteAgeMs?: number;
   /** Most calls decided under one lock (and one read of the facts). */
   maxBatch?: number;
-  now?: () => number;
+  /** Journal entries older than this are reconciled (default: request timeout + recv window + 1 s). */
+  staleMs?: number;
+  /** Test hook: kill the process at a point of the write path (config BYBIT_MCP_CRASH_AT). */
+  crashAt?: CrashPoint;
 }
 
-/**
- * Exchange answers that mean "maybe done" rather than "refused": server
- * errors and timeouts behind Bybit's gateway (10000 Server Timeout, 10016,
- * spot 170007 backend timeout, 170146/170147 order create/cancel timeout).
- */
-const UNKNOWN_RET_CODES = new Set([10000, 10016, 170007, 170146, 170147]);
-/** "Not modified" answers: the state already is what was asked. */
-const NOT_MODIFIED: Record<string, number> = { set_leverage: 110043, set_trading_stop: 34040 };
+/** Where BYBIT_MCP_CRASH_AT kills the process: after the journal entry, after the answer, before the outcome record. */
+export type CrashPoint = "journal" | "answer" | "record";
+
+export interface TradingDeps {
+  config: Config;
+  client: BybitClient;
+  logger: Logger;
+  stores: Stores;
+  clock?: Clock;
+}
 
 interface Item {
   call: NormalizedCall;
@@ -58,61 +80,66 @@ interface Queued extends Item {
   reject: (e: unknown) => void;
 }
 
-/** What finish() learned writing the outcome records, for building a call's result. */
-interface Written {
-  record: AuditRecord | null;
-  auditError?: string;
-  warnings: string[];
+/** The local facts a batch is decided on. */
+interface Local {
+  mandate: MandateRead;
+  halt: RawFacts["halt"];
+  tradesToday: number | null;
+  counterError?: string;
 }
 
-/** Trades counted before sending (same UTC day as nowMs). */
-interface Reservation {
-  count: number;
-  nowMs: number;
-}
-
-interface MandateRefs {
-  snapshot: string | null;
-  consent: string | null;
-}
-
-/** One call's way through a batch. */
-interface Entry extends Item {
-  /** Names the decision in every record it leads to (pending, outcome or refusal). */
+/** One call, decided, and then what became of it. */
+interface Settled extends Item {
   decisionId: string;
-  decision: Decision;
+  /** The pure gate's decision as made; null when the gate never ran. */
+  decision: Decision | null;
   refs: MandateRefs;
-  pending?: AuditRecord;
-  /** The outcome record, written with the batch's others once every call has been answered. */
-  outcome?: Partial<AuditInput> & Pick<AuditInput, "outcome">;
-  /** Builds the tool result once the outcome record has (or has not) been written. */
-  result?: (written: Written) => CallToolResult;
-  counted?: boolean;
+  mandateSha: string | null;
+  outcome: Outcome;
+  /** Counted toward today's trades before sending. */
+  counted: boolean;
+  /** Its journal entry was written. */
+  journaled: boolean;
 }
+
+const NOTHING: GatherNeeds = { quote: false, exposure: false, openOrders: false };
 
 export class TradingService {
   private ruleSetCache: RuleSet | RulesError | undefined;
   private readonly queue: Queued[] = [];
   private draining = false;
-  readonly paths: RuntimePaths | null;
-  private readonly ledger: AuditLedger;
-  private readonly now: () => number;
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private closing = false;
+  private readonly clock: Clock;
+  private readonly stores: Stores;
+  private readonly ctx: RecordContext;
+  private started: Promise<void> | null = null;
+  private startDone = false;
+  private startTimer: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly deps: { config: Config; client: BybitClient; logger: Logger },
+    private readonly deps: TradingDeps,
     private readonly opts: TradingOptions = {},
   ) {
-    const { config } = deps;
-    this.paths = config.brokerKey ? runtimePaths(config.runtimeRoot, config.brokerKey) : null;
-    // The ledger lives at live/audit.jsonl whatever the broker; an invalid broker key still gets audited.
-    this.ledger = new AuditLedger(this.paths ?? runtimePaths(config.runtimeRoot, "invalid-broker-key"), {
-      extraSecrets: configSecrets(config),
-    });
-    this.now = opts.now ?? Date.now;
+    this.clock = deps.clock ?? systemClock;
+    this.stores = deps.stores;
+    this.ctx = { sessionId: deps.config.sessionId, broker: this.broker };
   }
 
   get broker(): string {
     return this.deps.config.brokerKey ?? this.deps.config.brokerKeyRaw;
+  }
+
+  get paths() {
+    return this.stores.paths;
+  }
+
+  private get environment(): string {
+    return this.deps.config.network;
+  }
+
+  private get staleMs(): number {
+    return this.opts.staleMs ?? this.deps.config.httpTimeoutMs + this.deps.config.recvWindow + 1000;
   }
 
   /** The rule set, loaded and linted once; a RulesError makes every write deny with its reason. */
@@ -128,36 +155,95 @@ export class TradingService {
     return this.ruleSetCache;
   }
 
+  /**
+   * Reconcile what an earlier process left in the journal (under the lock),
+   * and again once the youngest of those entries is stale. Idempotent;
+   * every batch waits for it.
+   */
+  start(): Promise<void> {
+    this.started ??= this.reconcileLocked().then(() => {
+      this.startDone = true;
+      this.scheduleReconcile();
+    });
+    return this.started;
+  }
+
+  private async reconcileLocked(): Promise<void> {
+    if (!this.stores.journal) return;
+    try {
+      await this.stores.lock.run(this.opts.lockTimeoutMs ?? 5000, () => this.reconcile());
+    } catch (err) {
+      this.deps.logger.warn("journal reconcile postponed", { error: errorMessage(err) });
+    }
+  }
+
+  private async reconcile(): Promise<void> {
+    await reconcileOpen({ stores: this.stores, client: this.deps.client, clock: this.clock, logger: this.deps.logger, staleMs: this.staleMs });
+  }
+
+  private scheduleReconcile(): void {
+    const journal = this.stores.journal;
+    if (!journal || this.closing) return;
+    const open = journal.openEntries();
+    if (open.length === 0) return;
+    const youngest = Math.max(...open.map((e) => e.open.ts_ms));
+    const wait = Math.max(0, youngest + this.staleMs - this.clock.now()) + 50;
+    this.startTimer = setTimeout(() => void this.reconcileLocked().then(() => this.scheduleReconcile()), wait);
+    this.startTimer.unref();
+  }
+
   /** Mandate, halt, counter, exposure and rules state (bybit_get_mandate_status, `mandate status`). */
   status(): Promise<MandateStatus> {
-    return mandateStatus({ config: this.deps.config, client: this.deps.client, paths: this.paths, ruleSet: this.ruleSet(), nowMs: this.now() });
+    return mandateStatus({ config: this.deps.config, client: this.deps.client, paths: this.paths, ruleSet: this.ruleSet(), nowMs: this.clock.now() });
   }
 
   /** Gather facts and decide, without forwarding, counting or auditing (bybit_check_order). */
   async check(call: NormalizedCall): Promise<Decision> {
-    const [entry] = await this.decideAll([{ call, remoteTool: "bybit_check_order" }]);
-    return (entry as Entry).decision;
+    const [s] = await this.decideAll([{ call, remoteTool: "bybit_check_order" }]);
+    return (s as Settled).decision as Decision;
   }
 
   /** Run a gated write end to end; see the module comment. */
   execute(call: NormalizedCall, remoteTool: string): Promise<CallToolResult> {
     const ordered = call.tool === "place_order" || call.tool === "amend_order";
-    if (!ordered || !this.paths) return this.runUnlocked({ call, remoteTool });
+    const run = !ordered || !this.paths ? this.runUnlocked({ call, remoteTool }) : this.enqueue({ call, remoteTool });
+    this.inFlight.add(run);
+    void run.finally(() => this.inFlight.delete(run)).catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * Stop sending: calls not yet on the wire are refused ("not sent"), and
+   * the ones already sent finish and are recorded. Resolves once every
+   * call in flight has its outcome, or after `timeoutMs`.
+   */
+  async shutdown(timeoutMs = 5000): Promise<void> {
+    this.closing = true;
+    if (this.startTimer) clearTimeout(this.startTimer);
+    const all = Promise.allSettled([...this.inFlight]);
+    await Promise.race([all, new Promise((r) => setTimeout(r, timeoutMs).unref())]);
+  }
+
+  private enqueue(item: Item): Promise<CallToolResult> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ call, remoteTool, resolve, reject });
+      this.queue.push({ ...item, resolve, reject });
       void this.drain();
     });
   }
 
   private async runUnlocked(item: Item): Promise<CallToolResult> {
-    const entries = await this.decideAll([item]);
-    return (await this.finish(entries, await this.forward(entries)))[0] as CallToolResult;
+    const settled = await this.decideAll([item]);
+    this.ledgerWritable(settled.filter((s) => s.decision?.allowed));
+    await this.send(settled);
+    return (await this.finish(settled))[0] as CallToolResult;
   }
 
   private async drain(): Promise<void> {
     if (this.draining) return;
     this.draining = true;
     try {
+      // Awaited only once: a resolved start must not let the calls behind the first one join its batch.
+      if (!this.startDone) await this.start();
       while (this.queue.length > 0) {
         const batch = this.queue.splice(0, this.opts.maxBatch ?? 64);
         try {
@@ -168,68 +254,85 @@ export class TradingService {
         }
       }
     } finally {
+      // Cleared in the same turn as the last look at the queue, so no call is left behind.
       this.draining = false;
     }
   }
 
-  /** Decide, forward, count and audit a batch under the per-broker flock. */
+  /** Decide, count, journal, forward and record a batch under the per-broker flock. */
   private async lockedBatch(batch: Item[]): Promise<CallToolResult[]> {
-    const paths = this.paths as RuntimePaths;
-    let locked = false;
+    let taken = false;
     try {
-      return await withOrderLock(paths, { timeoutMs: this.opts.lockTimeoutMs ?? 5000 }, async () => {
-        locked = true;
-        const entries = await this.decideAll(batch);
-        return this.finish(entries, await this.forward(entries));
+      return await this.stores.lock.run(this.opts.lockTimeoutMs ?? 5000, async () => {
+        taken = true;
+        try {
+          await this.reconcile();
+        } catch (err) {
+          // The journal or ledger is unusable: every order below is refused at the journal step anyway.
+          this.deps.logger.error("journal reconcile failed", { error: errorMessage(err) });
+        }
+        const settled = await this.decideAll(batch);
+        await this.afterGate(settled);
+        await this.send(settled);
+        return this.finish(settled);
       });
     } catch (err) {
       // Only a lock never taken means nothing was sent; anything later is not ours to refuse.
-      if (locked || !(err instanceof LockError)) throw err;
-      // Refused whatever the facts: decided from the local files only, for the record.
-      const entries = await this.decideAll(batch, { exchangeReads: false });
-      for (const e of entries) this.refuse(e, override(e.decision, err.message, "order_lock"));
-      return this.finish(entries);
+      if (taken || !(err instanceof LockError)) throw err;
+      const local = this.readLocal();
+      const settled = batch.map((item) => this.settledWithout(item, local, { type: "refused", step: "order_lock", reason: err.message }));
+      return this.finish(settled);
     }
   }
 
-  /** Read the facts once and decide each call in order, each seeing the allowed calls before it. */
-  private async decideAll(items: Item[], opts: { exchangeReads?: boolean } = {}): Promise<Entry[]> {
-    const { config, client } = this.deps;
-    const local = readLocalFacts(this.paths, config.brokerKey, config.brokerKeyRaw, this.now());
+  private settledWithout(item: Item, local: Local, outcome: Outcome): Settled {
+    return { ...item, decisionId: newDecisionId(), decision: null, refs: mandateRefs(local.mandate), mandateSha: local.mandate.sha256, outcome, counted: false, journaled: false };
+  }
+
+  /** Mandate, HALT and counter from disk: re-read for every batch, never cached. */
+  private readLocal(): Local {
+    const { config } = this.deps;
+    if (!this.paths || !config.brokerKey) {
+      const reason = `BYBIT_BROKER_KEY "${config.brokerKeyRaw}" is not a valid broker key, so trading is halted`;
+      return {
+        mandate: { load: { ok: false, reason, problems: [{ path: "BYBIT_BROKER_KEY", message: reason }] }, sha256: null },
+        halt: { global: false, broker: true, error: reason },
+        tradesToday: null,
+        counterError: reason,
+      };
+    }
+    const mandate = this.stores.mandate.read();
+    const halt = this.stores.halt.read();
+    try {
+      return { mandate, halt, tradesToday: this.stores.counter.read(this.clock.now()) };
+    } catch (err) {
+      return { mandate, halt, tradesToday: null, counterError: errorMessage(err) };
+    }
+  }
+
+  /**
+   * Read the facts once and decide each call in order, each seeing the
+   * allowed calls before it. The exchange is read first and the local files
+   * after, so what changed on disk during the reads is decided on.
+   */
+  private async decideAll(items: Item[]): Promise<Settled[]> {
+    const before = this.readLocal();
     // No exchange reads when the local files already refuse every call of the batch:
     // no valid mandate refuses every tool; a halt refuses all but cancels, which read nothing.
-    const halted = local.halt.global || local.halt.broker || Boolean(local.halt.error);
-    const read = opts.exchangeReads !== false && local.mandate.ok && !halted;
-    const exchange = await readExchangeFacts(
-      client,
-      items.map((i) => i.call.intent),
-      read ? mergeNeeds(items.map((i) => i.call.tool)) : { quote: false, exposure: false, openOrders: false },
-    );
-    if (!read) {
-      // Not read is not empty: facts that were skipped stay unknown, so nothing could pass on them.
-      exchange.positions = null;
-      exchange.positionsError = "not read: the call was refused on local facts";
-      exchange.openOrders = null;
-      exchange.openOrdersError = exchange.positionsError;
-    }
+    const read = before.mandate.load.ok && !isHalted(before.halt);
+    const exchange = await readExchangeFacts(this.deps.client, items.map((i) => i.call.intent), read ? mergeNeeds(items.map((i) => i.call.tool)) : NOTHING);
+    if (!read) notRead(exchange);
+    const local = this.readLocal();
     const refs = mandateRefs(local.mandate);
     const landed = emptyLanded();
-    const entries: Entry[] = [];
+    const settled: Settled[] = [];
     for (const [index, item] of items.entries()) {
-      const intent = { ...item.call.intent };
-      if (item.call.tool === "amend_order") {
-        const existing = findOrder(exchange.openOrders, { orderId: item.call.orderId, orderLinkId: item.call.orderLinkId }, intent.category, intent.symbol);
-        intent.existingOrder = existing;
-        if (existing) {
-          intent.side = existing.side;
-          intent.positionIdx = existing.positionIdx;
-        }
-      }
+      const intent = this.intentWithOrder(item.call, exchange);
       const quote = exchange.quotes.get(quoteKey(intent.category, intent.symbol));
       const raw = withLanded(
         {
-          nowMs: this.now(),
-          mandate: local.mandate,
+          nowMs: this.clock.now(),
+          mandate: local.mandate.load,
           halt: local.halt,
           tradesToday: local.tradesToday,
           counterError: local.counterError,
@@ -244,212 +347,260 @@ export class TradingService {
       );
       const decision = await decide(this.ruleSet(), intent, raw, { maxQuoteAgeMs: this.opts.maxQuoteAgeMs });
       if (decision.allowed) land(landed, intent, decision, index);
-      entries.push({ ...item, decisionId: `dec_${randomBytes(12).toString("hex")}`, decision, refs });
+      const outcome: Outcome = decision.allowed ? { type: "unknown", detail: "not sent yet" } : { type: "refused", step: "gate", reason: decision.reason };
+      settled.push({ ...item, decisionId: newDecisionId(), decision, refs, mandateSha: local.mandate.sha256, outcome, counted: false, journaled: false });
     }
-    return entries;
+    return settled;
+  }
+
+  /** An amend is decided on the order it changes, as found among the open orders. */
+  private intentWithOrder(call: NormalizedCall, exchange: ExchangeFacts): GateIntent {
+    const intent = { ...call.intent };
+    if (call.tool === "amend_order") {
+      const existing = findOrder(exchange.openOrders, { orderId: call.orderId, orderLinkId: call.orderLinkId }, intent.category, intent.symbol);
+      intent.existingOrder = existing;
+      if (existing) {
+        intent.side = existing.side;
+        intent.positionIdx = existing.positionIdx;
+      }
+    }
+    return intent;
+  }
+
+  /** Steps after the gate, under the lock: a reused orderLinkId, the count, the journal entry. */
+  private async afterGate(settled: Settled[]): Promise<void> {
+    const journal = this.stores.journal;
+    const go = () => settled.filter((s) => s.decision?.allowed && s.outcome.type === "unknown");
+    const refuse = (s: Settled, step: RefusalStep, reason: string) => (s.outcome = { type: "refused", step, reason });
+    const today = utcDate(this.clock.now());
+
+    if (!this.ledgerWritable(go())) return;
+
+    // An orderLinkId names one order: one already used today is refused before it can be confused with another.
+    const seen = new Set<string>();
+    for (const s of go()) {
+      const id = s.call.tool === "place_order" ? s.call.orderLinkId : undefined;
+      if (id === undefined) continue;
+      const earlier = journal?.byOrderLinkId(id);
+      if (seen.has(id) || (earlier && utcDate(earlier.open.ts_ms) === today)) {
+        refuse(s, "order_link_id", `order_link_id "${id}" was already used today; choose a new one (or omit it and one is generated), nothing was sent`);
+      }
+      seen.add(id);
+    }
+
+    const places = go().filter((s) => s.call.tool === "place_order");
+    if (places.length > 0) {
+      try {
+        await this.stores.counter.increment(this.clock.now(), places.length);
+        for (const s of places) s.counted = true;
+      } catch (err) {
+        const reason = `the trade counter could not be written, so the order was not sent (${errorMessage(err)})`;
+        this.deps.logger.error(reason);
+        for (const s of places) refuse(s, "counter", reason);
+      }
+    }
+
+    const entries = go();
+    if (entries.length === 0) return;
+    if (!journal) {
+      for (const s of entries) refuse(s, "journal", "there is no journal for an invalid broker key, so nothing was sent");
+      return;
+    }
+    const now = this.clock.now();
+    try {
+      await journal.open(entries.map((s) => this.journalOpen(s, now, today)));
+      for (const s of entries) s.journaled = true;
+    } catch (err) {
+      const reason = `the write-ahead journal could not be written, so nothing was sent (${errorMessage(err)})`;
+      this.deps.logger.error(reason);
+      for (const s of entries) refuse(s, "journal", reason);
+    }
+    this.crashIf("journal");
+  }
+
+  /** Refuse every call still going when the ledger could not take their records (nothing leaves unaudited). */
+  private ledgerWritable(go: Settled[]): boolean {
+    if (go.length === 0) return true;
+    try {
+      this.stores.ledger.assertWritable();
+      return true;
+    } catch (err) {
+      const reason = `the audit ledger could not be written, so nothing was sent (${errorMessage(err)})`;
+      this.deps.logger.error(reason);
+      for (const s of go) s.outcome = { type: "refused", step: "audit_ledger", reason };
+      return false;
+    }
+  }
+
+  private journalOpen(s: Settled, now: number, today: string): JournalOpen {
+    const template = ledgerInput(this.ctx, { ...s, outcome: { type: "unknown", detail: "" } });
+    // The record as it would be rebuilt after a crash, without the facts (they stay in this process).
+    const record = { ...template, extra: { ...template.extra, facts: null } };
+    return {
+      op: "open",
+      decision_id: s.decisionId,
+      order_link_id: s.call.orderLinkId ?? "",
+      tool: s.call.tool as JournalOpen["tool"],
+      remote_tool: s.remoteTool,
+      path: s.call.path,
+      body: s.call.body,
+      session_id: this.deps.config.sessionId,
+      ts_ms: now,
+      counted_day: s.counted ? today : null,
+      mandate_sha256: s.mandateSha ?? "",
+      record: record as unknown as Record<string, unknown>,
+    };
   }
 
   /**
-   * For the allowed entries: re-check HALT, write pending records and count
-   * the new orders (in parallel), forward each once. Returns how many trades
-   * were counted ahead, for finish() to give back those not accepted.
+   * The last check before the wire, run by the client after every wait:
+   * refuses (throws NotSentError) when the server is shutting down, a HALT
+   * is present for a call that adds risk, or the mandate is not the one
+   * decided on (changed, removed, expired since).
    */
-  private async forward(entries: Entry[]): Promise<Reservation> {
-    const reservation: Reservation = { count: 0, nowMs: this.now() };
-    for (const e of entries) if (!e.decision.allowed) this.refuse(e, e.decision);
-    let go = entries.filter((e) => e.decision.allowed);
-    if (go.length === 0) return reservation;
-
-    const risky = go.filter((e) => e.call.tool !== "cancel_order" && e.call.tool !== "cancel_all_orders");
-    if (risky.length > 0 && this.paths) {
-      // The kill switch may have been tripped while the exchange was being read.
-      const halt = readHalt(this.paths);
-      if (halt.global || halt.broker || halt.error) {
-        const reason = `trading is halted${halt.error ? ` (${halt.error})` : ""}; nothing was sent`;
-        for (const e of risky) this.refuse(e, override(e.decision, reason, "halt_flag"));
-        go = go.filter((e) => !risky.includes(e));
+  private lastCheck(s: Settled): () => void {
+    return () => {
+      if (this.closing) throw new NotSentError("shutdown", "the server was shutting down, so the order was not sent");
+      if (!this.paths) throw new NotSentError("halt_recheck", "no valid broker key, so nothing was sent");
+      const risky = s.call.tool !== "cancel_order" && s.call.tool !== "cancel_all_orders";
+      if (risky) {
+        const halt = this.stores.halt.read();
+        if (isHalted(halt)) throw new NotSentError("halt_recheck", `trading was halted before the order left${halt.error ? ` (${halt.error})` : ""}; nothing was sent`);
       }
-    }
-
-    // Pending records first (their fsyncs run on the thread pool), and meanwhile the
-    // new orders are counted: a failure to count stops them before they are sent.
-    const pendingWrite = this.ledger.appendManyAsync(go.map((e) => this.auditInput(e, { outcome: "pending", broker_response: null, error: null })));
-    const places = go.filter((e) => e.call.tool === "place_order");
-    let counterError: string | undefined;
-    const counting =
-      places.length > 0 && this.paths
-        ? incrementTradesTodayAsync(this.paths, reservation.nowMs, places.length).then(
-            () => {
-              reservation.count = places.length;
-            },
-            (err: unknown) => {
-              counterError = `the trade counter could not be written, so the order was not sent (${err instanceof Error ? err.message : String(err)})`;
-            },
-          )
-        : Promise.resolve();
-    await Promise.allSettled([pendingWrite, counting]);
-    try {
-      const records = await pendingWrite;
-      go.forEach((e, i) => (e.pending = records[i]));
-    } catch (err) {
-      const reason = `the audit ledger could not be written, so nothing was sent (${err instanceof Error ? err.message : String(err)})`;
-      this.deps.logger.error("audit write failed before forwarding; denied", { error: err });
-      for (const e of go) {
-        const decision = override(e.decision, reason, "audit_ledger");
-        e.decision = decision;
-        e.result = () => blockedResult({ decision, broker: this.broker, remoteTool: e.remoteTool, record: null, auditError: reason });
+      const now = this.stores.mandate.read();
+      if (now.sha256 !== s.mandateSha) throw new NotSentError("mandate_changed", "the mandate changed after this order was decided; nothing was sent, so decide again with the mandate now in force");
+      if (risky && now.load.ok) {
+        const expires = parseIsoTimestamp(now.load.mandate.consent.expires_at);
+        if (expires === null || this.clock.now() >= expires) throw new NotSentError("mandate_changed", "the mandate expired before the order left; nothing was sent");
       }
-      return reservation;
-    }
-    if (counterError) {
-      this.deps.logger.error(counterError);
-      for (const e of places) this.refuse(e, override(e.decision, counterError, "max_trades_per_day"));
-      go = go.filter((e) => !places.includes(e));
-    }
+    };
+  }
 
+  /** Send each call still going, once; classify what came back. */
+  private async send(settled: Settled[]): Promise<void> {
+    const go = settled.filter((s) => s.decision?.allowed && s.outcome.type === "unknown");
     await Promise.all(
-      go.map(async (e) => {
+      go.map(async (s) => {
+        const sentAt = this.clock.now();
         try {
-          const res = await this.deps.client.post<Record<string, unknown>>(e.call.path, e.call.body);
-          this.accept(e, res.result);
+          const res = await this.deps.client.post<Record<string, unknown>>(s.call.path, s.call.body, {
+            beforeSend: this.lastCheck(s),
+          });
+          this.crashIf("answer");
+          s.outcome = { type: "accepted", response: res.result };
         } catch (err) {
-          await this.afterForwardError(e, err);
+          s.outcome = await this.afterForwardError(s, err, sentAt);
         }
       }),
     );
-    return reservation;
   }
 
-  private accept(e: Entry, response: unknown, note?: string): void {
-    e.counted = e.call.tool === "place_order";
-    e.outcome = { outcome: "accepted", broker_response: response, error: null, extra: { pending_audit_id: e.pending?.audit_id } };
-    e.result = (w) =>
-      acceptedResult({ remoteTool: e.remoteTool, brokerResponse: response, auditId: w.record?.audit_id ?? e.pending?.audit_id ?? null, decision: e.decision, note, warnings: w.warnings });
-  }
-
-  private reject(e: Entry, retCode: number | null, retMsg: string, response: unknown): void {
-    e.outcome = { kind: "order_rejected", outcome: "rejected", broker_response: response, error: retMsg, extra: { pending_audit_id: e.pending?.audit_id } };
-    e.result = (w) => rejectedResult({ retCode, retMsg, auditId: w.record?.audit_id ?? e.pending?.audit_id ?? null, remoteTool: e.remoteTool, orderLinkId: e.call.orderLinkId });
-  }
-
-  private unknown(e: Entry, detail: string): void {
-    e.outcome = { outcome: "unknown", broker_response: null, error: detail, extra: { pending_audit_id: e.pending?.audit_id } };
-    e.result = (w) => unknownResult({ orderLinkId: e.call.orderLinkId, auditId: w.record?.audit_id ?? e.pending?.audit_id ?? null, remoteTool: e.remoteTool, detail });
-  }
-
-  private async afterForwardError(e: Entry, err: unknown): Promise<void> {
-    if (err instanceof BybitApiError && NOT_MODIFIED[e.call.tool] === err.retCode) {
-      return this.accept(e, { not_modified: true, ret_code: err.retCode, ret_msg: err.retMsg }, "Already set; nothing changed.");
+  private async afterForwardError(s: Settled, err: unknown, sentAt: number): Promise<Outcome> {
+    const c = classifyForwardError(s.call.tool, err);
+    switch (c.kind) {
+      case "not_sent":
+        return { type: "refused", step: c.step, reason: c.reason };
+      case "not_modified":
+        return { type: "accepted", response: { not_modified: true, ret_code: c.retCode, ret_msg: c.retMsg }, note: "Already set; nothing changed." };
+      case "refused":
+        return { type: "rejected", retCode: c.retCode, retMsg: c.retMsg, response: { retCode: c.retCode, retMsg: c.retMsg } };
+      case "maybe":
+        break;
     }
-    const refused =
-      (err instanceof BybitApiError && !UNKNOWN_RET_CODES.has(err.retCode)) ||
-      (err instanceof HttpStatusError && err.httpStatus < 500) ||
-      (err instanceof NetworkError && !err.maybeSent);
-    if (refused) {
-      const retCode = err instanceof BybitApiError ? err.retCode : null;
-      const retMsg = err instanceof BybitApiError ? err.retMsg : (err as Error).message;
-      return this.reject(e, retCode, retMsg, { retCode, retMsg });
-    }
-    const known = err instanceof TimeoutError || err instanceof NetworkError || err instanceof BadResponseError || err instanceof HttpStatusError || err instanceof BybitApiError;
-    if (!known) this.deps.logger.error("unexpected error after sending", { error: err, order_link_id: e.call.orderLinkId });
-    const detail = known ? `${(err as Error).message}.` : "An unexpected error happened after sending.";
-    if (e.call.tool !== "place_order" || !e.call.orderLinkId) return this.unknown(e, detail);
-    const found = await lookupByOrderLinkId(this.deps.client, e.call.intent.category, e.call.intent.symbol, e.call.orderLinkId);
+    if (!c.expected) this.deps.logger.error("unexpected error after sending", { error: err, order_link_id: s.call.orderLinkId });
+    const body = s.call.body;
+    if (s.call.tool !== "place_order" || !s.call.orderLinkId) return { type: "unknown", detail: c.detail };
+    const found = await lookupSentOrder(this.deps.client, {
+      category: s.call.intent.category,
+      symbol: s.call.intent.symbol,
+      orderLinkId: s.call.orderLinkId,
+      side: String(body.side),
+      qty: String(body.qty),
+      price: body.orderType === "Limit" ? String(body.price) : undefined,
+      notBeforeMs: sentAt + this.deps.client.clockOffsetMs - 1000,
+    });
     if (found.found && found.status === "accepted") {
       const { orderId, orderStatus } = found.row;
-      return this.accept(e, { orderId, orderLinkId: e.call.orderLinkId, orderStatus }, "Confirmed by orderLinkId lookup after the connection failed.");
+      return { type: "accepted", response: { orderId, orderLinkId: s.call.orderLinkId, orderStatus }, note: "Confirmed by orderLinkId lookup after the connection failed." };
     }
-    if (found.found) return this.reject(e, null, `order found by orderLinkId with status ${found.row.orderStatus}`, found.row);
-    const why = found.error ? `the lookup by orderLinkId failed too (${found.error})` : "no order with that orderLinkId was found yet";
-    return this.unknown(e, `${detail} After that, ${why}.`);
-  }
-
-  private refuse(e: Entry, decision: Decision): void {
-    e.decision = decision;
-    e.outcome = { kind: "breach", outcome: "blocked", broker_response: null, error: decision.reason };
-    e.result = ({ record, auditError }) =>
-      blockedResult({ decision, broker: this.broker, remoteTool: e.remoteTool, record: record ?? null, auditError });
+    if (found.found) return { type: "rejected", retCode: null, retMsg: `order found by orderLinkId with status ${String(found.row.orderStatus)}`, response: found.row };
+    const why = found.mismatch
+      ? `an order with that orderLinkId exists but is not the one sent (${found.mismatch})`
+      : found.error
+        ? `the lookup by orderLinkId failed too (${found.error})`
+        : "no order with that orderLinkId was found yet";
+    return { type: "unknown", detail: `${c.detail} After that, ${why}.` };
   }
 
   /**
-   * Write the outcome records (one group append) and, meanwhile, give back
-   * trades counted for orders that were not accepted. Then build each call's
-   * result.
+   * Write each call's one ledger record (one group append); then close the
+   * journal entries and give back trades counted for orders that provably
+   * did not execute. Builds each call's result.
    */
-  private async finish(entries: Entry[], reservation: Reservation = { count: 0, nowMs: 0 }): Promise<CallToolResult[]> {
-    const toWrite = entries.filter((e) => e.outcome);
-    const written = this.ledger.appendManyAsync(toWrite.map((e) => this.auditInput(e, e.outcome!))).then(
-      (records) => ({ records, auditError: undefined }),
-      (err: unknown) => ({ records: null, auditError: `the outcome could not be written to the ledger: ${err instanceof Error ? err.message : String(err)}` }),
-    );
-    // Orders counted ahead but not accepted (refused, unknown) give their trade back.
-    const unused = reservation.count - entries.filter((e) => e.counted).length;
-    if (unused > 0 && this.paths) {
-      await releaseTradesToday(this.paths, reservation.nowMs, unused).catch((err: unknown) => {
-        // Over-counting is the safe side: fewer orders today, never more.
-        this.deps.logger.error("could not give back trades counted for orders that were not accepted", { error: err, trades: unused });
-      });
+  private async finish(settled: Settled[]): Promise<CallToolResult[]> {
+    this.crashIf("record");
+    let records: (AuditRecord | null)[] = settled.map(() => null);
+    let auditError: string | undefined;
+    try {
+      records = await this.stores.ledger.appendManyAsync(settled.map((s) => ledgerInput(this.ctx, s)));
+    } catch (err) {
+      auditError = `the outcome could not be written to the ledger: ${errorMessage(err)}`;
+      this.deps.logger.error(auditError);
     }
-    const { records, auditError } = await written;
-    if (auditError) this.deps.logger.error(auditError);
-    return entries.map((e) => {
-      const i = toWrite.indexOf(e);
-      const record = records && i >= 0 ? (records[i] as AuditRecord) : null;
-      const warnings = auditError && e.outcome && e.outcome.outcome !== "blocked" ? [`${auditError}; the pending record ${e.pending?.audit_id ?? "(none)"} stands`] : [];
-      if (!e.result) {
-        // Every path sets a result; if one ever does not, say "unknown" rather than fail the whole batch.
-        this.deps.logger.error("a batch entry ended without a result", { decision_id: e.decisionId, order_link_id: e.call.orderLinkId });
-        return unknownResult({ orderLinkId: e.call.orderLinkId, auditId: e.pending?.audit_id ?? null, remoteTool: e.remoteTool, detail: "The server lost track of this call's outcome." });
-      }
-      return e.result({ record, auditError, warnings });
-    });
+    const now = this.clock.now();
+    // Refused or rejected: provably not executed, so the trade is given back. Unknown keeps it.
+    const giveBack = settled.filter((s) => s.counted && (s.outcome.type === "refused" || s.outcome.type === "rejected"));
+    const journal = this.stores.journal;
+    await Promise.all([
+      giveBack.length > 0
+        ? this.stores.counter.release(now, giveBack.length).catch((err: unknown) => {
+            // Over-counting is the safe side: fewer orders today, never more.
+            this.deps.logger.error("could not give back trades counted for orders that did not execute", { error: err, trades: giveBack.length });
+          })
+        : undefined,
+      // Without its record an entry stays open: the next batch's reconcile writes it.
+      journal && !auditError
+        ? journal
+            .close(
+              settled
+                .filter((s) => s.journaled)
+                .map((s) => ({ op: "close" as const, decision_id: s.decisionId, outcome: journalOutcome(s.outcome), audit_id: records[settled.indexOf(s)]?.audit_id ?? null, ts_ms: now, ...(giveBack.includes(s) ? { released: true } : {}) })),
+            )
+            .catch((err: unknown) => this.deps.logger.error("could not close journal entries; they will be reconciled", { error: err }))
+        : undefined,
+    ]);
+    return settled.map((s, i) =>
+      toToolResult(s.outcome, {
+        remoteTool: s.remoteTool,
+        broker: this.broker,
+        environment: this.environment,
+        orderLinkId: s.call.orderLinkId,
+        decision: s.decision,
+        record: records[i] ?? null,
+        auditError,
+      }),
+    );
   }
 
-  private auditInput(e: Entry, o: Partial<AuditInput> & Pick<AuditInput, "outcome">): AuditInput {
-    const kind = o.kind ?? (e.call.tool === "cancel_order" || e.call.tool === "cancel_all_orders" ? "order_cancelled" : "order_placed");
-    return {
-      kind,
-      session_id: this.deps.config.sessionId,
-      intent_normalized: e.decision.intent_normalized,
-      mandate_snapshot_ref: e.refs.snapshot,
-      consent_record_ref: e.refs.consent,
-      broker_request: { path: e.call.path, body: e.call.body },
-      broker_response: o.broker_response ?? null,
-      outcome: o.outcome,
-      gate_decision: e.decision.decision,
-      server: "bybit-mcp",
-      remote_tool: e.remoteTool,
-      error: o.error ?? null,
-      // Ours, after Vibe-Trading's keys: which decision, under which rules, on which facts.
-      extra: {
-        decision_id: e.decisionId,
-        rules_revision: e.decision.rules_revision,
-        order_link_id: e.call.orderLinkId ?? null,
-        explanation: gateSummary(e.decision),
-        breach: e.decision.breach ?? null,
-        // The facts belong to the decision: on the pending or refusal record, not again on the outcome.
-        ...(o.outcome === "pending" || o.outcome === "blocked" ? { facts: e.decision.facts } : {}),
-        ...o.extra,
-      },
-    };
+  private crashIf(point: CrashPoint): void {
+    if (this.opts.crashAt === point) process.kill(process.pid, "SIGKILL");
   }
+}
+
+function newDecisionId(): string {
+  return `dec_${randomBytes(12).toString("hex")}`;
+}
+
+/** Not read is not empty: facts that were skipped stay unknown, so nothing could pass on them. */
+function notRead(exchange: ExchangeFacts): void {
+  exchange.positions = null;
+  exchange.positionsError = "not read: the call was refused on local facts";
+  exchange.openOrders = null;
+  exchange.openOrdersError = exchange.positionsError;
 }
 
 /** The ledger's pointers to the mandate in force: its consent token hash and account_ref. */
-function mandateRefs(mandate: RawFacts["mandate"]): MandateRefs {
-  if (!mandate.ok) return { snapshot: null, consent: null };
-  return { snapshot: mandate.mandate.consent.consent_token_sha256, consent: mandate.mandate.consent.account_ref };
-}
-
-/** Turn a decision into a deny decided by a pipeline step outside the rules (lock, halt re-check, ledger). */
-function override(d: Decision, reason: string, step: string): Decision {
-  return {
-    ...d,
-    decision: "deny",
-    allowed: false,
-    requires_reauthorization: false,
-    reason,
-    decided_by: step,
-    breach: { limit: step, kind: "pipeline", limit_value: null, attempted_value: null, overage: null, detail: reason },
-  };
+function mandateRefs(m: MandateRead): MandateRefs {
+  if (!m.load.ok) return { snapshot: null, consent: null };
+  return { snapshot: m.load.mandate.consent.consent_token_sha256, consent: m.load.mandate.consent.account_ref };
 }

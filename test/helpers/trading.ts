@@ -7,14 +7,16 @@ import { clientFor, type BybitClient } from "../../src/bybit/client.js";
 import { loadConfig } from "../../src/config.js";
 import { silentLogger } from "../../src/log.js";
 import { startSim, type Sim } from "../../src/sim/index.js";
-import { TradingService, type TradingOptions } from "../../src/trading/service.js";
+import { createTradingService, storesFor } from "../../src/compose.js";
+import type { TradingOptions, TradingService } from "../../src/trading/service.js";
+import type { Stores } from "../../src/trading/stores.js";
 import { tempRuntime, type Runtime } from "./runtime.js";
 
 export interface TradingRig {
   sim(): Sim;
   rt(): Runtime;
   /** A TradingService on the simulator (2 s HTTP timeout); closed after the test. */
-  service(env?: Record<string, string>, opts?: TradingOptions): TradingService;
+  service(env?: Record<string, string>, opts?: TradingOptions, stores?: (files: Stores) => Stores): TradingService;
 }
 
 export function tradingRig(): TradingRig {
@@ -35,11 +37,12 @@ export function tradingRig(): TradingRig {
   return {
     sim: () => sim,
     rt: () => rt,
-    service(env = {}, opts = {}) {
+    service(env = {}, opts = {}, stores) {
       const config = loadConfig({ BYBIT_BASE_URL: sim.url, BYBIT_API_KEY: sim.apiKey, BYBIT_API_SECRET: sim.apiSecret, VIBE_RUNTIME_ROOT: rt.root, BYBIT_HTTP_TIMEOUT: "2", ...env });
       const client = clientFor(config);
       clients.push(client);
-      return new TradingService({ config, client, logger: silentLogger }, opts);
+      const files = storesFor(config);
+      return createTradingService({ config, client, logger: silentLogger, stores: stores ? stores(files) : files }, opts);
     },
   };
 }

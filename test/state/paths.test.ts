@@ -35,6 +35,7 @@ describe("runtimePaths", () => {
       mandate: "/r/live/bybit/mandate.json",
       counter: "/r/live/bybit/trade_counter.json",
       lock: join("/r/live/bybit", ".order_submit.lock"),
+      journal: join("/r/live/bybit", "inflight.jsonl"),
       audit: "/r/live/audit.jsonl",
       auditChain: "/r/live/audit_chain.jsonl",
       broker: "bybit",

@@ -1,25 +1,24 @@
 /**
  * A counter that can be read but not written (disk full, say) stops the
  * orders it would count, before they are sent; the rest of the batch goes on.
+ * The failing counter is handed in as a store: no module is mocked.
  */
-import { describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { StateError } from "../../src/errors.js";
 import { normalizeCancelAll, normalizePlace } from "../../src/trading/normalize.js";
 import { tradingRig } from "../helpers/trading.js";
-
-vi.mock("../../src/state/index.js", async (importOriginal) => {
-  const original = await importOriginal<typeof import("../../src/state/index.js")>();
-  return { ...original, incrementTradesTodayAsync: vi.fn(async () => Promise.reject(new StateError("could not write the trade counter: ENOSPC"))) };
-});
 
 const rig = tradingRig();
 
 describe("an unwritable trade counter", () => {
   it("refuses the order before sending it; a cancel is unaffected", async () => {
-    const svc = rig.service();
+    const svc = rig.service({}, {}, (files) => ({
+      ...files,
+      counter: { ...files.counter, increment: () => Promise.reject(new StateError("could not write the trade counter: ENOSPC")) },
+    }));
     const sim = rig.sim();
     const res = await svc.execute(normalizePlace({ category: "linear", symbol: "BTCUSDT", side: "Buy", order_type: "Market", qty: "0.01" }), "bybit_place_order");
-    expect(res.structuredContent).toMatchObject({ status: "blocked", decision: "deny" });
+    expect(res.structuredContent).toMatchObject({ status: "blocked", decision: "deny", refused_step: "counter" });
     expect(String(res.structuredContent?.reason)).toMatch(/trade counter could not be written/);
     expect(sim.requests().filter((r) => r.path === "/v5/order/create")).toHaveLength(0);
     const cancel = await svc.execute(normalizeCancelAll({ category: "linear", symbol: "BTCUSDT" }), "bybit_cancel_all_orders");

@@ -1,0 +1,107 @@
+/**
+ * The state the write path reads and writes, behind small interfaces so the
+ * service is handed its stores and its clock (the composition root,
+ * src/compose.ts, builds the file-backed ones; tests hand in failing ones).
+ */
+import { createHash } from "node:crypto";
+import { errorMessage } from "../errors.js";
+import { validateMandate } from "../gate/mandate.js";
+import type { HaltState, MandateLoad } from "../gate/types.js";
+import {
+  AuditLedger,
+  incrementTradesTodayAsync,
+  readHalt,
+  readTradesToday,
+  releaseTradesToday,
+  withOrderLock,
+  type AuditInput,
+  type AuditRecord,
+  type RuntimePaths,
+} from "../state/index.js";
+import { assertLedgerWritable, findRecordByDecisionId } from "../state/ledger-find.js";
+import { Journal } from "../state/journal.js";
+import { readStateFileSync } from "../state/read-file.js";
+
+/** A mandate as read for one decision: the load result and the sha256 of the bytes it came from. */
+export interface MandateRead {
+  load: MandateLoad;
+  /** sha256 hex of the file's bytes; null when there was no file to hash. */
+  sha256: string | null;
+}
+
+export interface Stores {
+  /** Null when BYBIT_BROKER_KEY is invalid: then every write is refused. */
+  paths: RuntimePaths | null;
+  ledger: Pick<AuditLedger, "appendManyAsync"> & {
+    findByDecisionId(decisionId: string): AuditRecord | null;
+    /** Throws AuditError when a record could not be appended now: then nothing is sent. */
+    assertWritable(): void;
+  };
+  journal: Journal | null;
+  counter: {
+    /** Trades counted today; throws StateError when the counter is corrupt. */
+    read(nowMs: number): number;
+    increment(nowMs: number, by: number): Promise<number>;
+    release(nowMs: number, by: number): Promise<number>;
+  };
+  halt: { read(): HaltState };
+  lock: { run<T>(timeoutMs: number, fn: () => Promise<T>): Promise<T> };
+  mandate: { read(): MandateRead };
+}
+
+export interface Clock {
+  now(): number;
+}
+
+export const systemClock: Clock = { now: () => Date.now() };
+
+/** A halt that is tripped, or whose location could not be checked. */
+export function isHalted(h: HaltState): boolean {
+  return h.global || h.broker || Boolean(h.error);
+}
+
+const MAX_MANDATE_BYTES = 1 << 20;
+
+/** Read mandate.json once: its bytes are both hashed and validated, so the hash names exactly the mandate decided on. */
+export function readMandate(file: string, brokerKey: string): MandateRead {
+  const read = readStateFileSync(file, MAX_MANDATE_BYTES);
+  if (!read.ok) {
+    const message = read.missing ? `no mandate file at ${file}; commit a mandate first (bybit-mcp mandate init, or Vibe-Trading).` : `${file}: ${read.reason}.`;
+    return { load: { ok: false, reason: `no valid mandate: ${message.replace(/\.$/, "")}.`, problems: [{ path: "(file)", message }], file }, sha256: null };
+  }
+  const sha256 = createHash("sha256").update(read.bytes).digest("hex");
+  let value: unknown;
+  try {
+    value = JSON.parse(read.bytes.toString("utf8"));
+  } catch (err) {
+    const message = `${file} is not valid JSON: ${errorMessage(err)}.`;
+    return { load: { ok: false, reason: `no valid mandate: ${message.replace(/\.$/, "")}.`, problems: [{ path: "(file)", message }], file }, sha256 };
+  }
+  return { load: { ...validateMandate(value, { brokerKey }), file }, sha256 };
+}
+
+/** The stores over the runtime root's files (Vibe-Trading's layout plus our journal). */
+export function fileStores(paths: RuntimePaths | null, ledgerPaths: RuntimePaths, extraSecrets: string[]): Stores {
+  const ledger = new AuditLedger(ledgerPaths, { extraSecrets });
+  const need = (): RuntimePaths => {
+    if (!paths) throw new Error("no valid broker key");
+    return paths;
+  };
+  return {
+    paths,
+    ledger: {
+      appendManyAsync: (inputs: AuditInput[]) => ledger.appendManyAsync(inputs),
+      findByDecisionId: (id: string) => findRecordByDecisionId(ledgerPaths.audit, id),
+      assertWritable: () => assertLedgerWritable(ledgerPaths),
+    },
+    journal: paths ? new Journal(paths) : null,
+    counter: {
+      read: (nowMs) => readTradesToday(need(), nowMs),
+      increment: (nowMs, by) => incrementTradesTodayAsync(need(), nowMs, by),
+      release: (nowMs, by) => releaseTradesToday(need(), nowMs, by),
+    },
+    halt: { read: () => readHalt(need()) },
+    lock: { run: (timeoutMs, fn) => withOrderLock(need(), { timeoutMs }, fn) },
+    mandate: { read: () => readMandate(need().mandate, need().broker) },
+  };
+}
