@@ -196,7 +196,12 @@ function plain(v: unknown, depth: number): unknown {
       return v.toString();
     case "object":
       if (Array.isArray(v)) return v.map((x) => plain(x, depth + 1));
-      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, plain(x, depth + 1)]));
+      {
+        // A plain loop: this runs on every gated call, and entries()/fromEntries() allocate per key.
+        const out: Record<string, unknown> = {};
+        for (const k of Object.keys(v)) out[k] = plain((v as Record<string, unknown>)[k], depth + 1);
+        return out;
+      }
     default:
       return null;
   }
