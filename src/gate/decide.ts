@@ -11,7 +11,7 @@ import { buildFacts, type BuildFactsOptions, type Facts } from "./facts.js";
 import { dotPath, formatValue, renderTemplate } from "./format.js";
 import type { RuleDef, RuleSet, ValueRef } from "./rules.js";
 import { ALL_TOOLS, sampleIntent, sampleRaw } from "./sample.js";
-import type { Breach, Decision, GateIntent, ProposedAction, RawFacts, RuleExplanation } from "./types.js";
+import type { Breach, Decision, GateIntent, GateTool, ProposedAction, RawFacts, RuleExplanation } from "./types.js";
 import type { FieldProblem } from "../errors.js";
 
 export type DecideOptions = BuildFactsOptions;
@@ -30,10 +30,52 @@ export async function decide(ruleSet: RuleSet | RulesError, intent: GateIntent, 
     }
     return await evaluate(ruleSet, intent, facts);
   } catch (err) {
-    const why = err instanceof Error ? err.message : String(err);
-    const revision = ruleSet instanceof RulesError ? "invalid" : (ruleSet?.rules_revision ?? "invalid");
-    return refuse(facts, intent, GATE_ERROR, `the gate could not evaluate this call and denies it: ${why}`, ["gate"], revision, []);
+    return gateError(ruleSet, facts, intent, err);
   }
+}
+
+/**
+ * Replay: re-run the rules over the computed facts a Decision recorded (its
+ * `facts`, as the ledger stores them after a JSON round trip) and return the
+ * decision they give. With the rule set of the same rules_revision it is the
+ * recorded decision again: same decision, decided_by, checked_limits, reason,
+ * breach and explanation. `call` is the gated tool (check_order: place_order)
+ * or the GateIntent decided on. Pure; never throws.
+ */
+export async function replayDecision(ruleSet: RuleSet | RulesError, call: GateTool | GateIntent, facts: Record<string, unknown>): Promise<Decision> {
+  const recorded = isObj(facts) ? facts : {};
+  const intent: GateIntent = typeof call === "string" ? intentOfFacts(call, recorded) : call;
+  // Facts that do not have the shape buildFacts gives (a gate error recorded {}) are refused as such.
+  const f = isObj(recorded.intent) && isObj(recorded.order) ? (recorded as unknown as Facts) : null;
+  try {
+    if (ruleSet instanceof RulesError || !ruleSet || !Array.isArray(ruleSet.rules)) {
+      const why = ruleSet instanceof RulesError ? ruleSet.message : "no rule set was loaded";
+      return withFacts(refuse(f, intent, GATE_RULES_INVALID, `every write is denied because ${why}`, ["rules"], "invalid", []), recorded);
+    }
+    return withFacts(await evaluate(ruleSet, intent, recorded as unknown as Facts), recorded);
+  } catch (err) {
+    return withFacts(gateError(ruleSet, f, intent, err), recorded);
+  }
+}
+
+/** The intent fields decide() itself reads (tool, and category and symbol for the wording), from recorded facts. */
+function intentOfFacts(tool: GateTool, facts: Record<string, unknown>): GateIntent {
+  const i = isObj(facts.intent) ? facts.intent : {};
+  return { tool, category: i.category as GateIntent["category"], symbol: typeof i.symbol === "string" ? i.symbol : "" };
+}
+
+function withFacts(d: Decision, facts: Record<string, unknown>): Decision {
+  return { ...d, facts };
+}
+
+function gateError(ruleSet: RuleSet | RulesError, facts: Facts | null, intent: GateIntent, err: unknown): Decision {
+  const why = err instanceof Error ? err.message : String(err);
+  const revision = ruleSet instanceof RulesError ? "invalid" : (ruleSet?.rules_revision ?? "invalid");
+  return refuse(facts, intent, GATE_ERROR, `the gate could not evaluate this call and denies it: ${why}`, ["gate"], revision, []);
+}
+
+function isObj(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 async function evaluate(ruleSet: RuleSet, intent: GateIntent, facts: Facts): Promise<Decision> {

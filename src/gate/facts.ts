@@ -4,11 +4,14 @@
  * same inputs give the same facts, so a decision replays from the ledger.
  * Rules never compute; they only compare these values.
  *
- * Every value is plain JSON. Money is carried twice: an exact decimal string
- * (`*_exact`, for the ledger) and its nearest number (for the comparison).
+ * Every value is plain JSON (finite numbers, strings, booleans, null, arrays,
+ * objects: see plainJson), so the facts a ledger stores replay to the same
+ * decision. Money is carried twice: an exact decimal string (`*_exact`, for
+ * the ledger) and its nearest number (for the comparison).
  */
 import { decAbs, decCmp, decMul, decSub, decToNumber, isDecimal, toDecimalString } from "../util/decimal.js";
 import { grossExposure, orderNotional, type InstrumentExposure } from "./notional.js";
+import { protectionOf } from "./protective.js";
 import { decDivUp, downNumber, upNumber } from "./rounding.js";
 import { isoUtc, parseIsoTimestamp, utcDate } from "./time.js";
 import type { Category, GateIntent, Mandate, OrderRow, RawFacts } from "./types.js";
@@ -85,6 +88,14 @@ export interface Facts {
     problem: string | null;
     /** |limit - mark| / mark x 100 for a limit order; null for market orders or without a mark. */
     limit_price_deviation_pct: number | null;
+    /**
+     * How far a limit price is through the reference on the side that fills
+     * at once (a buy above it, a sell below it), x 100 / reference; 0 for a
+     * passive limit that rests; null for market orders or without a reference.
+     */
+    limit_price_aggressive_pct: number | null;
+    /** "above" for a buy, "below" for a sell: where an aggressive limit sits. */
+    band_direction: "above" | "below" | null;
     band_reference_exact: string | null;
   };
   exposure: {
@@ -112,6 +123,21 @@ export interface Facts {
     /** Bybit publishes no market capitalisation: always null. */
     market_cap_usd: null;
   };
+  /** cancel_order: the resting order it targets (intent.existingOrder), and what a halt or expiry protects. */
+  cancel: {
+    /** false when the target was not looked up (existingOrder undefined). */
+    target_read: boolean;
+    target_found: boolean | null;
+    target_order_id: string | null;
+    /** Reduce-only, close-on-trigger, TP/SL, stop or trigger order (see isProtectiveOrder). */
+    target_protective: boolean | null;
+    /** true only for a target read, found, and not protective: an entry order. */
+    target_is_entry: boolean;
+    /** The target for a person, e.g. "order o-1 (a protective order: reduce-only)". */
+    target: string;
+    /** Why cancels are restricted now ("live trading is halted (...)", "the mandate expired at ..."), or null. */
+    guard: string | null;
+  };
 }
 
 const CATEGORIES: readonly Category[] = ["spot", "linear", "inverse", "option"];
@@ -131,18 +157,54 @@ export function buildFacts(intent: GateIntent, raw: RawFacts, opts: BuildFactsOp
   const quote = quoteFact(intent, i, raw, maxAge);
   const order = orderFact(i, quote);
   const exposure = exposureFact(intent, i, raw, order, quote, mandate);
-  return {
+  const halt = haltFact(raw);
+  return plainJson({
     tool: intent.tool,
     clock,
     mandate,
-    halt: haltFact(raw),
+    halt,
     intent: i,
     quote,
     order,
     exposure,
     trades: tradesFact(raw, clock.utc_date),
     market: marketFact(intent, raw),
-  };
+    cancel: cancelFact(intent, halt, mandate),
+  });
+}
+
+/**
+ * A deep copy that survives a JSON round trip unchanged: non-finite numbers
+ * and undefined become null, bigints decimal strings. Rules compare the copy,
+ * so a decision and its replay from the ledger see the same values (the
+ * strict operators treat NaN/Infinity and null alike: never a number).
+ */
+export function plainJson<T>(value: T): T {
+  return plain(value, 0) as T;
+}
+
+function plain(v: unknown, depth: number): unknown {
+  if (depth > 32) throw new Error("facts nest deeper than 32 levels");
+  if (v === null || v === undefined) return null;
+  switch (typeof v) {
+    case "number":
+      return Number.isFinite(v) ? v : null;
+    case "string":
+    case "boolean":
+      return v;
+    case "bigint":
+      return v.toString();
+    case "object":
+      if (Array.isArray(v)) return v.map((x) => plain(x, depth + 1));
+      {
+        // A plain loop: this runs on every gated call, and entries()/fromEntries() allocate per key.
+        const out: Record<string, unknown> = {};
+        for (const k of Object.keys(v)) out[k] = plain((v as Record<string, unknown>)[k], depth + 1);
+        return out;
+      }
+    default:
+      return null;
+  }
 }
 
 function mandateFact(raw: RawFacts): Facts["mandate"] {
@@ -306,7 +368,8 @@ function quoteFact(intent: GateIntent, i: Facts["intent"], raw: RawFacts, maxAge
 function orderFact(i: Facts["intent"], quote: Facts["quote"]): Facts["order"] {
   const empty: Facts["order"] = {
     notional_usd: null, notional_usd_exact: null, computed_notional_usd_exact: null, price_used_exact: null,
-    basis: null, problem: null, limit_price_deviation_pct: null, band_reference_exact: null,
+    basis: null, problem: null, limit_price_deviation_pct: null, limit_price_aggressive_pct: null,
+    band_direction: null, band_reference_exact: null,
   };
   if (!ORDER_TOOLS.has(i.tool)) return empty;
   if (!i.valid || i.category === null || i.side === null || i.order_type === null || i.qty === null) {
@@ -324,8 +387,13 @@ function orderFact(i: Facts["intent"], quote: Facts["quote"]): Facts["order"] {
   // Price band: distance of a limit price from the mark (spot has no mark: its side's touch price).
   const bandRef = i.category === "spot" ? ref : quote.available ? quote.mark_price_exact : null;
   let deviation: number | null = null;
+  let aggressive: number | null = null;
   if (i.order_type === "Limit" && i.price !== null && bandRef !== null) {
     deviation = upNumber(decDivUp(decMul(decAbs(decSub(i.price, bandRef)), "100"), bandRef, 6));
+    // Only the side that crosses the book can fill through the market: a bid
+    // under the reference or an offer over it just rests, however far away.
+    const through = i.side === "buy" ? decSub(i.price, bandRef) : decSub(bandRef, i.price);
+    aggressive = decCmp(through, "0") > 0 ? upNumber(decDivUp(decMul(through, "100"), bandRef, 6)) : 0;
   }
   return {
     notional_usd: num(n.notional),
@@ -335,6 +403,8 @@ function orderFact(i: Facts["intent"], quote: Facts["quote"]): Facts["order"] {
     basis: n.basis,
     problem: n.problem,
     limit_price_deviation_pct: deviation,
+    limit_price_aggressive_pct: aggressive,
+    band_direction: i.side === "buy" ? "above" : "below",
     band_reference_exact: bandRef,
   };
 }
@@ -419,4 +489,29 @@ function marketFact(intent: GateIntent, raw: RawFacts): Facts["market"] {
   const v = q ? q[field] : undefined;
   const ok = typeof v === "string" && isDecimal(v) && decCmp(v, "0") >= 0;
   return { avg_daily_volume_usd: ok ? downNumber(v) : null, avg_daily_volume_source: ok ? `ticker ${field}` : null, market_cap_usd: null };
+}
+
+function cancelFact(intent: GateIntent, halt: Facts["halt"], mandate: Facts["mandate"]): Facts["cancel"] {
+  const guard = halt.halted
+    ? `live trading is halted (${halt.scope ?? "unknown"} kill switch${halt.reason ? `: ${halt.reason}` : ""})`
+    : mandate.expired === true
+      ? `the mandate expired at ${mandate.expires_at ?? "an unreadable time"}`
+      : null;
+  const none = { target_read: false, target_found: null, target_order_id: null, target_protective: null, target_is_entry: false, guard };
+  if (intent.tool !== "cancel_order") return { ...none, target: "no single order" };
+  const row = intent.existingOrder;
+  if (row === undefined) return { ...none, target: "an order that was not looked up (it may be a stop-loss or take-profit)" };
+  if (row === null || typeof row !== "object") return { ...none, target_read: true, target_found: false, target: "an order not found among open orders" };
+  const id = typeof row.orderId === "string" ? row.orderId : null;
+  const why = protectionOf(row);
+  const protective = why.length > 0;
+  return {
+    target_read: true,
+    target_found: true,
+    target_order_id: id,
+    target_protective: protective,
+    target_is_entry: !protective,
+    target: `order ${id ?? "(no id)"} (${protective ? `a protective order: ${why.join(", ")}` : "an entry order"})`,
+    guard,
+  };
 }

@@ -8,6 +8,8 @@
  *   call:     { tool, arguments }            check_order is evaluated as place_order
  *   recorded: { now, broker?, mandate, halt?, quote, quote_error?, positions?,
  *               open_orders?, counter?, counter_error? }
+ *     open_orders: amend and cancel find their order here by orderId/orderLinkId;
+ *              for a cancel, absent or null means the order was not looked up
  *     mandate: a whole mandate object, or { base: <path to .json>, set: {dot.path: value}, unset: [dot.path] },
  *              or { error: "why" } for a mandate that could not be loaded
  *     quote:   a Bybit ticker row plus age_ms (default 0)
@@ -56,7 +58,9 @@ export function fixtureFrom(doc: unknown, file: string): Fixture {
   const nowMs = parseIsoTimestamp(rec.now) ?? bad("recorded.now must be an ISO-8601 timestamp");
   const broker = typeof rec.broker === "string" ? rec.broker : "bybit";
   const openOrders = rowsOrNull<OrderRow>(rec.open_orders, "recorded.open_orders", bad);
-  const intent = intentFrom(call, openOrders ?? [], bad);
+  // A cancel looks its order up only when open orders were recorded: absent or null = not read.
+  const cancelLookup = Array.isArray(rec.open_orders) ? openOrders : null;
+  const intent = intentFrom(call, openOrders ?? [], cancelLookup, bad);
   const raw: RawFacts = {
     nowMs,
     mandate: mandateFrom(rec.mandate, broker, file, bad),
@@ -95,7 +99,7 @@ export function fixtureFrom(doc: unknown, file: string): Fixture {
   };
 }
 
-function intentFrom(call: Record<string, unknown>, openOrders: OrderRow[], bad: (w: string) => never): GateIntent {
+function intentFrom(call: Record<string, unknown>, openOrders: OrderRow[], cancelLookup: OrderRow[] | null, bad: (w: string) => never): GateIntent {
   const toolRaw = call.tool === "check_order" ? "place_order" : call.tool;
   if (typeof toolRaw !== "string" || !TOOLS.includes(toolRaw)) bad(`call.tool ${JSON.stringify(call.tool)} is not a gated tool`);
   const a = isObj(call.arguments) ? call.arguments : {};
@@ -112,10 +116,12 @@ function intentFrom(call: Record<string, unknown>, openOrders: OrderRow[], bad: 
   set("reduceOnly", typeof a.reduceOnly === "boolean" ? a.reduceOnly : undefined);
   set("notionalUsd", str(a.notional_usd ?? a.notionalUsd));
   set("leverage", str(a.leverage ?? a.buyLeverage));
-  if (intent.tool === "amend_order") {
+  const byId = (rows: OrderRow[]) => {
     const id = a.orderId ?? a.orderLinkId;
-    intent.existingOrder = openOrders.find((o) => o.orderId === id || (o.orderLinkId !== undefined && o.orderLinkId === id)) ?? null;
-  }
+    return rows.find((o) => o.orderId === id || (o.orderLinkId !== undefined && o.orderLinkId === id)) ?? null;
+  };
+  if (intent.tool === "amend_order") intent.existingOrder = byId(openOrders);
+  if (intent.tool === "cancel_order" && cancelLookup !== null) intent.existingOrder = byId(cancelLookup);
   return intent;
 }
 

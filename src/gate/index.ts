@@ -13,8 +13,9 @@ export {
   type RuleDef,
   type ValueRef,
 } from "./rules.js";
-export { decide, smokeRuleSet, intentNormalized, GATE_ERROR, GATE_RULES_INVALID, type DecideOptions } from "./decide.js";
-export { buildFacts, DEFAULT_MAX_QUOTE_AGE_MS, type Facts, type BuildFactsOptions } from "./facts.js";
+export { decide, replayDecision, smokeRuleSet, intentNormalized, GATE_ERROR, GATE_RULES_INVALID, type DecideOptions } from "./decide.js";
+export { buildFacts, plainJson, DEFAULT_MAX_QUOTE_AGE_MS, type Facts, type BuildFactsOptions } from "./facts.js";
+export { isProtectiveOrder, protectionOf } from "./protective.js";
 export { grossExposure, orderNotional } from "./notional.js";
 export { parseIsoTimestamp, utcDate } from "./time.js";
 export type * from "./types.js";

@@ -39,7 +39,11 @@ export interface GateIntent {
   leverage?: string;
   /** Hedge mode leg (1 long, 2 short); 0 or absent = one-way mode. */
   positionIdx?: number;
-  /** amend only: the resting order being amended, as found among open orders (null = not found). */
+  /**
+   * amend_order: the resting order being amended; cancel_order: the resting
+   * order being cancelled. As found among open orders by id: null = read and
+   * not found, undefined = not read (a cancel while halted then denies).
+   */
   existingOrder?: OrderRow | null;
 }
 
@@ -88,6 +92,12 @@ export interface OrderRow {
   orderStatus?: string;
   marketUnit?: string;
   positionIdx?: number;
+  /** "" (or "UNKNOWN") for a plain order; TakeProfit, StopLoss, TrailingStop, Stop, tpslOrder, ... for a conditional one. */
+  stopOrderType?: string;
+  /** A close-on-trigger order only ever reduces the position. */
+  closeOnTrigger?: boolean;
+  /** > 0 for a conditional (trigger) order; "" or "0" otherwise. */
+  triggerPrice?: string;
 }
 
 /** Kill-switch state; `error` set means the HALT location could not be read (treated as halted). */

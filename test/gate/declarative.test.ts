@@ -31,7 +31,7 @@ describe("price band as data", () => {
     const d = await decide(loadRuleSet(RULES), fixture.intent, fixture.raw);
     expect(d.decision).toBe("deny");
     expect(d.decided_by).toBe("price_band.limit_near_mark");
-    expect(d.reason).toBe("limit price 63600 is 6.00% away from the reference 60000, more than the 5.00% price band (fat finger?)");
+    expect(d.reason).toBe("limit buy price 63600 is 6.00% above the reference 60000, more than the 5.00% price band (fat finger?)");
     expect(d.breach).toMatchObject({ limit: "price_band", kind: "price_band", limit_value: 5, attempted_value: 6, overage: 1 });
   });
 

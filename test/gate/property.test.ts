@@ -33,8 +33,11 @@ function oracle(c: Case): boolean {
   if (c.quoteAgeMs > 10_000) return false;
   const q = c.quote;
   const ref = big(o.category === "spot" ? (o.side === "Buy" ? q.ask : q.bid) : q.mark);
-  // price band: |limit - ref| / ref <= 5%
-  if (o.orderType === "Limit" && abs(big(o.price!) - ref) * 100n > 5n * ref) return false;
+  // price band, aggressive side only: a buy at most 5% above ref, a sell at most 5% below it
+  if (o.orderType === "Limit") {
+    const through = o.side === "Buy" ? big(o.price!) - ref : ref - big(o.price!);
+    if (through * 100n > 5n * ref) return false;
+  }
   // notional, in 1e-4 USD
   const qty = big(o.qty);
   const priceUsed = o.orderType === "Limit" ? max(big(o.price!), ref) : ref;
