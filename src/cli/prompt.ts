@@ -9,6 +9,8 @@ export interface Prompter {
   /** Ask and wait for one line; null when the input ended (Ctrl-D) — the caller aborts. */
   ask(question: string): Promise<string | null>;
   say(text: string): void;
+  /** Drop lines typed before the current question was shown. */
+  discardTypeAhead(): void;
   close(): void;
 }
 
@@ -46,6 +48,9 @@ export function terminalPrompter(input: NodeJS.ReadableStream = process.stdin, o
     say(text) {
       output.write(text);
     },
+    discardTypeAhead() {
+      lines.length = 0;
+    },
     close() {
       rl.close();
     },
@@ -66,8 +71,13 @@ export async function askValid<T>(p: Prompter, question: string, dflt: string, p
   }
 }
 
-/** A yes/no question whose default is no: only "y" or "yes" confirms. */
+/**
+ * A yes/no question whose default is no: only "y" or "yes" confirms, and only
+ * when typed after the question appeared — a line typed ahead (or pasted)
+ * before the summary was on screen is not consent to it.
+ */
 export async function confirm(p: Prompter, question: string): Promise<boolean> {
+  p.discardTypeAhead();
   const answer = await p.ask(`${question} [y/N]: `);
   return answer !== null && ["y", "yes"].includes(answer.trim().toLowerCase());
 }

@@ -21,7 +21,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { existsSync, readFileSync, readdirSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
-import { StateError, type FieldProblem } from "../errors.js";
+import { AuditError, StateError, type FieldProblem } from "../errors.js";
 import { formatValue } from "../gate/format.js";
 import { loadMandate, validateMandate } from "../gate/mandate.js";
 import { parseIsoTimestamp } from "../gate/time.js";
@@ -149,8 +149,14 @@ export async function commitMandate(paths: RuntimePaths, terms: MandateTerms, op
         extra: { mandate_id: ids.mandateId, consent_record_id: ids.consentRecordId, action: opts.action, created_at: createdAt, expires_at: expiresAt, replaced_mandate_id: current.id },
       });
     } catch (err) {
-      restore(paths.mandate, current.bytes);
-      throw err;
+      const restored = restore(paths.mandate, current.bytes);
+      const msg = err instanceof Error ? err.message.replace(/\.$/, "") : String(err);
+      throw new AuditError(
+        restored
+          ? `${msg}; the mandate on disk was left as it was`
+          : `${msg}; and ${paths.mandate} could not be put back, so an unaudited mandate may be in force: run 'bybit-mcp halt' and check the file`,
+        err,
+      );
     }
     return {
       status: "committed",
@@ -245,12 +251,14 @@ function write(dir: string, file: string, value: unknown): void {
   }
 }
 
-function restore(file: string, bytes: Buffer | null): void {
+/** Put the previous mandate back (or remove the new one); false when that failed too. */
+function restore(file: string, bytes: Buffer | null): boolean {
   try {
     if (bytes === null) unlinkSync(file);
     else atomicWriteFile(file, bytes.toString("utf8"));
+    return true;
   } catch {
-    // The caller reports the ledger failure; a mandate left in place is loaded and audited by the gate as usual.
+    return false;
   }
 }
 
