@@ -236,6 +236,18 @@ describe("mandate init with flags", () => {
     expect(r.stderr).toContain("BYBIT_BROKER_KEY");
   });
 
+  it("mandate show says plainly when there is no mandate or it has expired (exit 1)", () => {
+    const rt = runtime();
+    const none = cli(rt, ["mandate", "show"]);
+    expect(none.status).toBe(1);
+    expect(none.stderr).toContain("no mandate file");
+    const past = Date.now() - 40 * 86_400_000;
+    rt.writeMandate({ consent: { created_at: new Date(past).toISOString(), expires_at: new Date(past + 30 * 86_400_000).toISOString() } });
+    const old = cli(rt, ["mandate", "show"]);
+    expect(old.status).toBe(1);
+    expect(old.stdout).toMatch(/EXPIRED[\s\S]*\(expired 10 days 0 hours ago\)[\s\S]*consent record: not found/);
+  });
+
   it("--help on init, renew and show", () => {
     const rt = runtime();
     for (const cmd of ["init", "renew", "show"]) {
