@@ -17,6 +17,9 @@ const COMMANDS: Record<string, Loader> = {
   unhalt: async () => (await import("./halt.js")).unhaltCommand,
   "mandate validate": async () => (await import("./mandate-validate.js")).mandateValidateCommand,
   "mandate status": async () => (await import("./mandate-status.js")).mandateStatusCommand,
+  "mandate init": async () => (await import("./mandate-init.js")).mandateInitCommand,
+  "mandate renew": async () => (await import("./mandate-renew.js")).mandateRenewCommand,
+  "mandate show": async () => (await import("./mandate-show.js")).mandateShowCommand,
   rules: async () => (await import("./rules.js")).rulesCommand,
   audit: async () => (await import("./audit.js")).auditCommand,
 };
@@ -28,7 +31,9 @@ export const USAGE = `Usage: bybit-mcp [command] [options]
   demo                                                   a guided tour on the simulator
   halt [--broker bybit] --reason TEXT                    trip the kill switch
   unhalt [--broker bybit]                                clear the kill switch
-  mandate validate [FILE] | mandate status               check / show the mandate
+  mandate init [flags] [--yes] [--replace]               commit a mandate (asks on a terminal)
+  mandate renew [--days N] | mandate show                renew it / print it plainly
+  mandate validate [FILE] | mandate status               check it / its live status
   rules test [DIR] | rules explain ... | rules lint      policy authors' tools
   audit tail [-n N] [--kind K] | audit verify            read / verify the ledger
 
@@ -50,7 +55,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   if (first === "mandate") {
     const loader = second ? COMMANDS[`mandate ${second}`] : undefined;
     if (!loader) {
-      io.stderr("bybit-mcp mandate: expected 'validate [FILE]' or 'status'\n");
+      io.stderr("bybit-mcp mandate: expected 'init', 'renew', 'show', 'validate [FILE]' or 'status'\n");
       return EXIT.USAGE;
     }
     return run(loader, argv.slice(2), io);
