@@ -78,19 +78,24 @@ export const serveCommand: CliCommand = async (argv, io) => {
   const deps = buildDeps(config, logger);
   if (transport === "stdio") {
     const { serveStdio } = await import("../server/stdio.js");
-    const { server } = createServer(deps);
-    server.server.oninitialized = () => warmUp(deps);
+    let warm = false;
     logger.info("serving on stdio", { baseUrl: config.baseUrl, broker: config.brokerKey, session: config.sessionId });
-    await serveStdio(server, async () => {
-      await server.close();
-      await deps.close();
-    });
+    // The factory runs when the opening message (initialize, or a 2026 request) arrives; the
+    // warm-up waits 20 ms past it, so the answer is not held up.
+    const newServer = () => {
+      if (!warm) {
+        warm = true;
+        warmUp(deps);
+      }
+      return createServer(deps).server;
+    };
+    await serveStdio(newServer, () => deps.close(), (err) => logger.warn("mcp transport error", { error: err }));
     return EXIT.OK;
   }
   const { serveHttp } = await import("../server/http.js");
   const host = values.host ?? config.httpHost;
   const port = intOption("serve", "port", values.port, config.httpPort, 1, 65_535);
-  const http = await serveHttp({ host, port, token: config.httpToken, logger, newServer: () => createServer(deps) });
+  const http = await serveHttp({ host, port, token: config.httpToken, logger, newServer: () => createServer(deps).server });
   warmUp(deps);
   logger.info("serving Streamable HTTP", { url: http.url });
   io.stderr(`bybit-mcp: listening on ${http.url}\n`);

@@ -3,7 +3,7 @@
  * returns"): accepted, blocked (a normal result), rejected and unknown
  * (isError), each pointing at its audit record.
  */
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import type { CallToolResult } from "../tools/result.js";
 import type { Decision } from "../gate/types.js";
 import type { AuditRecord } from "../state/index.js";
 

@@ -14,7 +14,7 @@
  * Any failure before the forward means nothing is sent; any doubt after it
  * means "unknown" after a lookup by orderLinkId, never a resend.
  */
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import type { CallToolResult } from "../tools/result.js";
 import { randomBytes } from "node:crypto";
 import type { BybitClient } from "../bybit/client.js";
 import { configSecrets, type Config } from "../config.js";
