@@ -7,7 +7,7 @@ import type { BybitClient } from "../bybit/client.js";
 import { configSecrets, loadConfig, type Config } from "../config.js";
 import { UsageError } from "../errors.js";
 import { createLogger, type Logger } from "../log.js";
-import { createServer } from "../server/create-server.js";
+import { createServer, toolCallsSettled } from "../server/create-server.js";
 import type { ServerDeps } from "../server/deps.js";
 import { redact } from "../state/redact.js";
 import type { TradingService } from "../trading/service.js";
@@ -89,8 +89,13 @@ export const serveCommand: CliCommand = async (argv, io) => {
       }
       return createServer(deps).server;
     };
-    await serveStdio(newServer, () => deps.close(), (err) => logger.warn("mcp transport error", { error: err }));
-    return EXIT.OK;
+    await serveStdio(newServer, toolCallsSettled, (err) => logger.warn("mcp transport error", { error: err }));
+    // The client is gone and every tool call has finished (a sent order has its ledger record). What
+    // could still hold the event loop is background work only: the warm-up (loading the write path,
+    // compiling the rules), the first clock sync, idle keep-alive sockets. Waiting for it cost
+    // 200-800 ms per exit; a client closing stdin expects the process gone at once.
+    void deps.close().catch(() => {});
+    process.exit(EXIT.OK);
   }
   const { serveHttp } = await import("../server/http.js");
   const host = values.host ?? config.httpHost;

@@ -30,6 +30,14 @@ const urlModeOnly: jsonSchemaValidator = {
   getValidator: () => () => ({ valid: false, data: undefined, errorMessage: "bybit-mcp elicits in URL mode only" }),
 };
 
+/** Tool calls still running in this process, across servers: shutdown waits for them (an order's ledger record). */
+const running = new Set<Promise<unknown>>();
+
+/** Resolves once every tool call started so far has finished. */
+export async function toolCallsSettled(): Promise<void> {
+  while (running.size > 0) await Promise.allSettled([...running]);
+}
+
 export interface CreateServerOptions {
   /** The tools to serve; every tool by default. Tests pass their own to reach the context. */
   tools?: ToolDef[];
@@ -55,12 +63,16 @@ export function createServer(deps: ServerDeps, opts: CreateServerOptions = {}): 
       },
       async (args: unknown, ctx): Promise<CallToolResult | InputRequiredResult> => {
         let result: CallToolResult;
+        const call = handler(args, deps, toolContext(server, ctx));
+        running.add(call);
         try {
-          result = await handler(args, deps, toolContext(server, ctx));
+          result = await call;
         } catch (err) {
           if (err instanceof InputRequiredSignal) return err.result;
           deps.logger.error("tool failed", { tool: tool.name, error: err });
           result = errorFromException(err);
+        } finally {
+          running.delete(call);
         }
         // Last line of defence: nothing an exchange echoed (10004 repeats the API key) leaves with a secret in it.
         return scrubStrings(result, secrets);
