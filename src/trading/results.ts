@@ -4,7 +4,7 @@
  * rejected and unknown (isError). Every one points at the call's one ledger
  * record by `audit_id`.
  */
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import type { CallToolResult } from "../tools/result.js";
 import type { Decision } from "../gate/types.js";
 import type { AuditRecord } from "../state/index.js";
 import type { Outcome } from "./outcome.js";

@@ -24,7 +24,7 @@
  * Cancels, leverage and trading stops take the same path as a batch of one,
  * without the lock, the journal or the count.
  */
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import type { CallToolResult } from "../tools/result.js";
 import { randomBytes } from "node:crypto";
 import type { BybitClient } from "../bybit/client.js";
 import type { Config } from "../config.js";
