@@ -224,10 +224,16 @@ export class TradingService {
    * call in flight has its outcome, or after `timeoutMs`.
    */
   async shutdown(timeoutMs = 5000): Promise<void> {
-    this.closing = true;
+    this.stopSending();
     if (this.startTimer) clearTimeout(this.startTimer);
     const all = Promise.allSettled([...this.inFlight]);
     await Promise.race([all, new Promise((r) => setTimeout(r, timeoutMs).unref())]);
+  }
+
+  /** Nothing more goes on the wire: the last check before each send refuses ("not sent"). */
+  stopSending(): void {
+    this.closing = true;
+    if (this.startTimer) clearTimeout(this.startTimer);
   }
 
   private enqueue(item: Item): Promise<CallToolResult> {
