@@ -24,8 +24,16 @@ export interface ResultContext {
   auditError?: string;
 }
 
+/**
+ * The text rendering leads with the JSON, status, decision, audit_id and
+ * live_action first: Vibe-Trading's SSE relay looks for `"live_action"` and
+ * the audit_id in the first 200 characters of a tool result (its preview)
+ * to emit the live.action event. The sentence for a person follows.
+ */
 function result(data: Record<string, unknown>, text: string, isError = false): CallToolResult {
-  return { content: [{ type: "text", text: `${text}\n${JSON.stringify(data)}` }], structuredContent: data, ...(isError ? { isError } : {}) };
+  const { status, decision, audit_id, live_action, ...rest } = data;
+  const ordered = { status, decision, audit_id, live_action, ...rest };
+  return { content: [{ type: "text", text: `${JSON.stringify(ordered)}\n${text}` }], structuredContent: ordered, ...(isError ? { isError } : {}) };
 }
 
 /** The decision a step after the gate made: a deny of its own, leaving the gate's decision as it was. */
