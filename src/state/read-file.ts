@@ -39,15 +39,10 @@ export function readStateFile(file: string, opts: StateReadOptions): StateRead {
     const after = notRegular(file, st);
     if (after) return after;
     if (st.size > opts.maxBytes) return tooLarge(file, opts.maxBytes);
-    const buf = Buffer.alloc(opts.maxBytes + 1);
-    let off = 0;
-    while (off < buf.length) {
-      const got = readSync(fd, buf, off, buf.length - off, off);
-      if (got === 0) break;
-      off += got;
-    }
-    if (off > opts.maxBytes) return tooLarge(file, opts.maxBytes); // grew after the fstat
-    return { ok: true, text: buf.subarray(0, off).toString("utf8"), mode: st.mode, size: off };
+    const openFd = fd;
+    const buf = readBounded(st.size, opts.maxBytes, (b, off) => readSync(openFd, b, 0, b.length, off));
+    if (buf === null) return tooLarge(file, opts.maxBytes); // grew after the fstat
+    return { ok: true, text: buf.toString("utf8"), mode: st.mode, size: buf.length };
   } catch (err) {
     return failed(file, err);
   } finally {
@@ -72,20 +67,43 @@ export async function readStateFileAsync(file: string, opts: StateReadOptions): 
     const after = notRegular(file, st);
     if (after) return after;
     if (st.size > opts.maxBytes) return tooLarge(file, opts.maxBytes);
-    const buf = Buffer.alloc(opts.maxBytes + 1);
-    let off = 0;
-    while (off < buf.length) {
-      const { bytesRead } = await handle.read(buf, off, buf.length - off, off);
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (let want = Math.min(st.size, opts.maxBytes) + 1; total <= opts.maxBytes; want = CHUNK) {
+      const b = Buffer.alloc(want);
+      const { bytesRead } = await handle.read(b, 0, want, total);
       if (bytesRead === 0) break;
-      off += bytesRead;
+      chunks.push(b.subarray(0, bytesRead));
+      total += bytesRead;
     }
-    if (off > opts.maxBytes) return tooLarge(file, opts.maxBytes);
-    return { ok: true, text: buf.subarray(0, off).toString("utf8"), mode: st.mode, size: off };
+    if (total > opts.maxBytes) return tooLarge(file, opts.maxBytes);
+    const buf = Buffer.concat(chunks, total);
+    return { ok: true, text: buf.toString("utf8"), mode: st.mode, size: total };
   } catch (err) {
     return failed(file, err);
   } finally {
     await handle?.close().catch(() => undefined);
   }
+}
+
+const CHUNK = 64 * 1024;
+
+/**
+ * Read from offset 0 until EOF or past maxBytes: first as many bytes as the
+ * fstat said plus one (so a file that did not grow takes one read), then in
+ * chunks. Null when more than maxBytes arrived. Memory follows the file, not maxBytes.
+ */
+function readBounded(size: number, maxBytes: number, read: (b: Buffer, position: number) => number): Buffer | null {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for (let want = Math.min(size, maxBytes) + 1; total <= maxBytes; want = CHUNK) {
+    const b = Buffer.alloc(want);
+    const got = read(b, total);
+    if (got === 0) break;
+    chunks.push(b.subarray(0, got));
+    total += got;
+  }
+  return total > maxBytes ? null : Buffer.concat(chunks, total);
 }
 
 /** What kind of file `st` is, in words ("a FIFO", "a character device"...). */
