@@ -1,8 +1,16 @@
 /**
  * One ledger record as this server writes it: Vibe-Trading's keys in its
  * order (agent/src/live/audit.py), then ours; redacted before anything is
- * written. See audit.ts for how records are mapped onto Vibe-Trading's
- * outcome enum.
+ * written.
+ *
+ * Outcomes. Vibe-Trading's enum is accepted | filled | rejected | error |
+ * blocked. Its writer does not check it, but its readers and UI only know
+ * those five, so our two extra states are mapped onto it: an input outcome
+ * "pending" (written BEFORE the order is sent, carrying the orderLinkId) or
+ * "unknown" (the call may have reached Bybit, no answer) is recorded as
+ * outcome "error" with our extra key `status: "pending" | "unknown"` and, when
+ * the caller gave none, an `error` sentence saying so. A Vibe-Trading reader
+ * therefore never mistakes such a record for a success.
  */
 import { randomUUID } from "node:crypto";
 import { AuditError } from "../errors.js";

@@ -12,14 +12,7 @@
  * we do not.) The chain is checked before anything is written, so a refused
  * append leaves both files untouched.
  *
- * Outcomes. Vibe-Trading's enum is accepted | filled | rejected | error |
- * blocked. Its writer does not check it, but its readers and UI only know
- * those five, so our two extra states are mapped onto it: an input outcome
- * "pending" (written BEFORE the order is sent, carrying the orderLinkId) or
- * "unknown" (the call may have reached Bybit, no answer) is recorded as
- * outcome "error" with our extra key `status: "pending" | "unknown"` and, when
- * the caller gave none, an `error` sentence saying so. A Vibe-Trading reader
- * therefore never mistakes such a record for a success.
+ * Records are built in audit-record.ts (outcome mapping there).
  *
  * Speed. ledger.py verifies the whole chain before every append (O(n)
  * parsing and hashing). Here the full chain is verified the first time this

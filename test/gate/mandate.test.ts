@@ -209,5 +209,22 @@ describe("bybit-mcp mandate validate", () => {
     expect(await mandateValidateCommand([], io)).toBe(1);
     expect(io.err()).toContain(join(tmp, "empty", "live", "bybit", "mandate.json"));
     await expect(mandateValidateCommand([], captureIo({ BYBIT_BROKER_KEY: "../x" }))).rejects.toThrow(/not a valid broker key/);
+    await expect(mandateValidateCommand([], captureIo({ BYBIT_BROKER_KEY: "." }))).rejects.toThrow(/not a valid broker key/);
+  });
+
+  it("exits 1 at once for a FIFO or a group-writable file, naming why", async () => {
+    const root = mkdtempSync(join(tmp, "cli-fifo-"));
+    mkdirSync(join(root, "live", "bybit"), { recursive: true });
+    const file = join(root, "live", "bybit", "mandate.json");
+    mkfifoWithWatchdog(file);
+    const io = captureIo({ VIBE_RUNTIME_ROOT: root });
+    expect(await mandateValidateCommand([], io)).toBe(1);
+    expect(io.err()).toContain(`(file): ${file} is a FIFO, not a regular file.`);
+    const writable = join(root, "m.json");
+    writeFileSync(writable, readFileSync(STANDARD, "utf8"));
+    chmodSync(writable, 0o664);
+    const io2 = captureIo({});
+    expect(await mandateValidateCommand([writable], io2)).toBe(1);
+    expect(io2.err()).toContain(`mode 0664); run chmod 600 ${writable}`);
   });
 });
