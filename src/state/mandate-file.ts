@@ -7,6 +7,7 @@
  * JSON, or writable by group or others becomes `{ok: false, reason}` and
  * every order is denied.
  */
+import { createHash } from "node:crypto";
 import { validateMandate, mandateFailure } from "../gate/mandate.js";
 import type { MandateLoad } from "../gate/types.js";
 import { readStateFile, readStateFileAsync, type StateRead } from "./read-file.js";
@@ -28,6 +29,24 @@ export function loadMandate(file: string, opts: LoadMandateOptions): MandateLoad
 /** loadMandate with the read on the thread pool, so the server's event loop never waits on the file. */
 export async function loadMandateAsync(file: string, opts: LoadMandateOptions): Promise<MandateLoad> {
   return fromRead(file, await readStateFileAsync(file, { maxBytes: MAX_MANDATE_BYTES }), opts);
+}
+
+/** A mandate as read for one decision: the load and the sha256 hex of the very bytes validated (null without a regular file). */
+export interface MandateFileRead {
+  load: MandateLoad;
+  sha256: string | null;
+}
+
+/** loadMandate plus the hash of the bytes it validated, so "the mandate decided on" can be re-checked before sending. */
+export function readMandateFile(file: string, opts: LoadMandateOptions): MandateFileRead {
+  const read = readStateFile(file, { maxBytes: MAX_MANDATE_BYTES });
+  return { load: fromRead(file, read, opts), sha256: read.ok ? createHash("sha256").update(read.bytes).digest("hex") : null };
+}
+
+/** readMandateFile off the main thread. */
+export async function readMandateFileAsync(file: string, opts: LoadMandateOptions): Promise<MandateFileRead> {
+  const read = await readStateFileAsync(file, { maxBytes: MAX_MANDATE_BYTES });
+  return { load: fromRead(file, read, opts), sha256: read.ok ? createHash("sha256").update(read.bytes).digest("hex") : null };
 }
 
 function fromRead(file: string, read: StateRead, opts: LoadMandateOptions): MandateLoad {

@@ -18,7 +18,7 @@ import { errCode } from "./fsio.js";
 export type StateReadFailure = "missing" | "not_regular" | "too_large" | "unreadable";
 
 export type StateRead =
-  | { ok: true; text: string; /** st_mode of the opened file. */ mode: number; size: number }
+  | { ok: true; text: string; /** The bytes read (text is their UTF-8 decoding). */ bytes: Buffer; /** st_mode of the opened file. */ mode: number; size: number }
   | { ok: false; failure: StateReadFailure; /** One sentence naming the file and what is wrong. */ reason: string; code?: string };
 
 export interface StateReadOptions {
@@ -42,7 +42,7 @@ export function readStateFile(file: string, opts: StateReadOptions): StateRead {
     const openFd = fd;
     const buf = readBounded(st.size, opts.maxBytes, (b, off) => readSync(openFd, b, 0, b.length, off));
     if (buf === null) return tooLarge(file, opts.maxBytes); // grew after the fstat
-    return { ok: true, text: buf.toString("utf8"), mode: st.mode, size: buf.length };
+    return { ok: true, text: buf.toString("utf8"), bytes: buf, mode: st.mode, size: buf.length };
   } catch (err) {
     return failed(file, err);
   } finally {
@@ -78,7 +78,7 @@ export async function readStateFileAsync(file: string, opts: StateReadOptions): 
     }
     if (total > opts.maxBytes) return tooLarge(file, opts.maxBytes);
     const buf = Buffer.concat(chunks, total);
-    return { ok: true, text: buf.toString("utf8"), mode: st.mode, size: total };
+    return { ok: true, text: buf.toString("utf8"), bytes: buf, mode: st.mode, size: total };
   } catch (err) {
     return failed(file, err);
   } finally {
@@ -139,7 +139,7 @@ export type StateFileRead = { ok: true; bytes: Buffer; mode: number } | { ok: fa
 /** readStateFile in the shape of StateFileRead (src/trading/stores.ts reads the mandate through it). */
 export function readStateFileSync(file: string, maxBytes: number): StateFileRead {
   const r = readStateFile(file, { maxBytes });
-  if (r.ok) return { ok: true, bytes: Buffer.from(r.text, "utf8"), mode: r.mode };
+  if (r.ok) return { ok: true, bytes: r.bytes, mode: r.mode };
   const reason = r.reason.startsWith(`${file} `) ? r.reason.slice(file.length + 1) : r.reason;
   return { ok: false, missing: r.failure === "missing", reason };
 }

@@ -4,7 +4,8 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { mandateValidateCommand } from "../../src/cli/mandate-validate.js";
 import { validateMandate } from "../../src/gate/index.js";
-import { loadMandate, loadMandateAsync } from "../../src/state/mandate-file.js";
+import { createHash } from "node:crypto";
+import { loadMandate, loadMandateAsync, readMandateFile, readMandateFileAsync } from "../../src/state/mandate-file.js";
 import { mkfifoWithWatchdog } from "../state/helpers.js";
 import { parseIsoTimestamp } from "../../src/gate/time.js";
 import { packageRoot } from "../../src/util/package-root.js";
@@ -178,6 +179,24 @@ describe("mandate file safety (sync and async loaders)", () => {
     writeFileSync(big, " ".repeat((1 << 20) + 1), { mode: 0o600 });
     const l = await load(big);
     expect(!l.ok && l.reason).toMatch(/larger than 1 MiB/);
+  });
+});
+
+describe("readMandateFile", () => {
+  it.each([
+    ["sync", async (f: string) => readMandateFile(f, opts)],
+    ["async", (f: string) => readMandateFileAsync(f, opts)],
+  ] as const)("%s: hashes exactly the bytes it validated, and refuses a writable file like loadMandate", async (_n, read) => {
+    const file = join(mkdtempSync(join(tmp, "hash-")), "mandate.json");
+    const bytes = readFileSync(STANDARD);
+    writeFileSync(file, bytes, { mode: 0o600 });
+    const r = await read(file);
+    expect(r.load.ok).toBe(true);
+    expect(r.sha256).toBe(createHash("sha256").update(bytes).digest("hex"));
+    chmodSync(file, 0o666);
+    const w = await read(file);
+    expect(!w.load.ok && w.load.reason).toContain("chmod 600");
+    expect((await read(join(tmp, "none.json"))).sha256).toBeNull();
   });
 });
 
