@@ -3,12 +3,13 @@
  * one file only, a chain cut back to a valid prefix or rewritten, and state
  * paths that are not regular files.
  */
-import { appendFileSync, mkdirSync, readFileSync, renameSync, truncateSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdirSync, readFileSync, renameSync, symlinkSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
 import { AuditError } from "../../src/errors.js";
 import { AuditLedger, buildRecord, pyDumps, recordHash, type AuditInput, type RuntimePaths } from "../../src/state/index.js";
+import { assertLedgerWritable } from "../../src/state/ledger-find.js";
 import { compiledStateModule, mkfifoWithWatchdog, nodeChild, py, pyRun, tempPaths } from "./helpers.js";
 import { PY_APPEND_CHAIN, PY_VERIFY_CHAIN } from "./pychain.js";
 
@@ -254,5 +255,24 @@ describe("ledger paths that are not regular files", () => {
     writeFileSync(p.auditChain, readFileSync(p.auditChain)); // touch: force a full read
     expect(() => ledger(p).append(input())).toThrow(/is not a valid chain tip/);
     expect(ledger(p).verify()).toMatchObject({ ok: false, file: p.auditTip });
+  });
+});
+
+describe("assertLedgerWritable", () => {
+  it("refuses at once, naming it, when audit.jsonl or the chain is a FIFO or a device", () => {
+    for (const which of ["audit", "auditChain"] as const) {
+      const p = tempPaths();
+      mkdirSync(p.live, { recursive: true });
+      mkfifoWithWatchdog(p[which]);
+      const started = Date.now();
+      expect(() => assertLedgerWritable(p)).toThrow(`${p[which]} is a FIFO, not a regular file`);
+      expect(Date.now() - started).toBeLessThan(1000);
+    }
+    const p = tempPaths();
+    mkdirSync(p.live, { recursive: true });
+    symlinkSync("/dev/null", p.audit); // writes would "succeed" into nothing
+    expect(() => assertLedgerWritable(p)).toThrow(/is a character device/);
+    const ok = tempPaths();
+    expect(() => assertLedgerWritable(ok)).not.toThrow();
   });
 });
