@@ -243,6 +243,30 @@ export class AuditLedger {
     });
   }
 
+  /**
+   * Before anything is sent: could a record be appended now? Cheap when the
+   * chain is as this process left it (the remembered tip still ends the
+   * file); otherwise a reconcile under the chain lock verifies it, and a
+   * truncated or broken chain throws AuditError, so the order is refused
+   * rather than sent unaudited.
+   */
+  async checkAppendable(): Promise<void> {
+    const known = knownTips.get(this.paths.auditChain);
+    if (known !== undefined) {
+      let fd: number | undefined;
+      try {
+        fd = openSync(this.paths.auditChain, constants.O_RDONLY | constants.O_NONBLOCK);
+        const st = fstatSync(fd, { bigint: true });
+        if (sameFile(known, st) && lastBytesEqual(fd, st.size, known.lastLine)) return;
+      } catch {
+        // fall through to the full check, which names the problem
+      } finally {
+        if (fd !== undefined) closeQuietly(fd);
+      }
+    }
+    await this.reconcileAsync();
+  }
+
   /** Run `go` after the async ledger work this process queued on the same chain file. */
   private enqueue<T>(go: () => Promise<T>): Promise<T> {
     const key = this.paths.auditChain;

@@ -132,14 +132,3 @@ function failed(file: string, err: unknown): StateRead {
   if (code === "ENOENT") return { ok: false, failure: "missing", reason: `${file} does not exist`, code };
   return { ok: false, failure: "unreadable", reason: `${file} cannot be read (${code ?? String(err)})`, ...(code ? { code } : {}) };
 }
-
-/** The older shape some callers use: the bytes, or whether the file was missing and why not (without the file name). */
-export type StateFileRead = { ok: true; bytes: Buffer; mode: number } | { ok: false; missing: boolean; reason: string };
-
-/** readStateFile in the shape of StateFileRead (src/trading/stores.ts reads the mandate through it). */
-export function readStateFileSync(file: string, maxBytes: number): StateFileRead {
-  const r = readStateFile(file, { maxBytes });
-  if (r.ok) return { ok: true, bytes: r.bytes, mode: r.mode };
-  const reason = r.reason.startsWith(`${file} `) ? r.reason.slice(file.length + 1) : r.reason;
-  return { ok: false, missing: r.failure === "missing", reason };
-}

@@ -245,7 +245,7 @@ export class TradingService {
 
   private async runUnlocked(item: Item): Promise<CallToolResult> {
     const settled = await this.decideAll([item]);
-    this.ledgerWritable(settled.filter((s) => s.decision?.allowed));
+    await this.ledgerWritable(settled.filter((s) => s.decision?.allowed));
     await this.send(settled);
     return (await this.finish(settled))[0] as CallToolResult;
   }
@@ -415,7 +415,7 @@ export class TradingService {
     const refuse = (s: Settled, step: RefusalStep, reason: string) => (s.outcome = { type: "refused", step, reason });
     const today = utcDate(this.clock.now());
 
-    if (!this.ledgerWritable(go())) return;
+    if (!(await this.ledgerWritable(go()))) return;
 
     // An orderLinkId names one order: one already used today is refused before it can be confused with another.
     const seen = new Set<string>();
@@ -460,10 +460,10 @@ export class TradingService {
   }
 
   /** Refuse every call still going when the ledger could not take their records (nothing leaves unaudited). */
-  private ledgerWritable(go: Settled[]): boolean {
+  private async ledgerWritable(go: Settled[]): Promise<boolean> {
     if (go.length === 0) return true;
     try {
-      this.stores.ledger.assertWritable();
+      await this.stores.ledger.assertWritable();
       return true;
     } catch (err) {
       const reason = `the audit ledger could not be written, so nothing was sent (${errorMessage(err)})`;

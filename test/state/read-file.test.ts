@@ -7,7 +7,6 @@ import { createServer, type Server } from "node:net";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { readStateFile, readStateFileAsync, type StateRead } from "../../src/state/index.js";
-import { readStateFileSync } from "../../src/state/read-file.js";
 import { mkfifoWithWatchdog, tempPaths } from "./helpers.js";
 
 const servers: Server[] = [];
@@ -73,20 +72,5 @@ describe.each(readers)("readStateFile (%s)", (_name, read) => {
     expect(!r.ok && r.reason).toContain("larger than 100 bytes");
     writeFileSync(f, "x".repeat(100));
     expect(await read(f, 100)).toMatchObject({ ok: true, size: 100 });
-  });
-});
-
-describe("readStateFileSync (the StateFileRead shape)", () => {
-  it("gives the exact bytes, and reasons without the file name", () => {
-    const d = dir();
-    const f = join(d, "m.json");
-    const bytes = Buffer.from([0x7b, 0xff, 0x7d]); // not valid UTF-8: the bytes must survive unchanged
-    writeFileSync(f, bytes);
-    const r = readStateFileSync(f, 10);
-    expect(r.ok && r.bytes.equals(bytes)).toBe(true);
-    const fifo = join(d, "HALT");
-    mkfifoWithWatchdog(fifo);
-    expect(readStateFileSync(fifo, 10)).toEqual({ ok: false, missing: false, reason: "is a FIFO, not a regular file" });
-    expect(readStateFileSync(join(d, "absent"), 10)).toMatchObject({ ok: false, missing: true });
   });
 });
