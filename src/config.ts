@@ -33,6 +33,8 @@ export interface Config {
   readonly httpHost: string;
   readonly httpPort: number;
   readonly httpToken: string;
+  /** How long an approval request stays open (BYBIT_MCP_APPROVAL_TTL, seconds; default 600). */
+  readonly approvalTtlMs: number;
   /** Test hook (BYBIT_MCP_CRASH_AT): kill the process at that point of the write path. Never set it for real use. */
   readonly crashAt: "journal" | "answer" | "record" | null;
 }
@@ -87,6 +89,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     httpHost: str(env, "BYBIT_MCP_HOST") || "127.0.0.1",
     httpPort: integer(env, "BYBIT_MCP_PORT", 8001, { min: 1, max: 65_535 }),
     httpToken: str(env, "BYBIT_MCP_HTTP_TOKEN"),
+    // A day at most: an approval is for one order the user is looking at now, not a standing waiver.
+    approvalTtlMs: integer(env, "BYBIT_MCP_APPROVAL_TTL", 600, { min: 1, max: 86_400 }) * 1000,
     crashAt: crashPoint(env),
   });
 }

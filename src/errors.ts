@@ -21,6 +21,7 @@ export const ERROR_CODES = {
   E_LOCK: "the per-broker order lock could not be taken in time",
   E_AUDIT: "the audit ledger could not be written or its chain is broken",
   E_JOURNAL: "the write-ahead journal (live/<broker>/inflight.jsonl) could not be read or written; nothing was sent",
+  E_APPROVAL: "an approval request is unknown, malformed, or not in a state that allows this step (already decided, used, or expired)",
   E_INTENT: "a write tool's arguments do not make an order (e.g. Limit without price); nothing was sent",
   E_DECIMAL: "a quantity or price is not a plain decimal number",
   E_INTERNAL: "an unexpected failure inside the server; details are in its log",
@@ -168,6 +169,22 @@ export class AuditError extends BybitMcpError {
 export class JournalError extends BybitMcpError {
   constructor(message: string, cause?: unknown) {
     super("E_JOURNAL", message, { cause });
+  }
+}
+
+/**
+ * An approval request cannot take this step: unknown or malformed id, already
+ * decided or used, or expired. `status` is what was found ("unknown" when
+ * there is no such request), so a caller can pause or deny without parsing
+ * the message.
+ */
+export class ApprovalError extends BybitMcpError {
+  constructor(
+    message: string,
+    readonly approvalId: string,
+    readonly status: "unknown" | "pending" | "approved" | "rejected" | "consumed" | "expired",
+  ) {
+    super("E_APPROVAL", message);
   }
 }
 

@@ -11,6 +11,7 @@ describe("loadConfig", () => {
     expect(c.httpTimeoutMs).toBe(10_000);
     expect(c.recvWindow).toBe(5000);
     expect(c.brokerKey).toBe("bybit");
+    expect(c.approvalTtlMs).toBe(600_000);
     expect(c.runtimeRoot).toBe("/tmp/bybit-mcp-config-test");
     expect(Object.isFrozen(c)).toBe(true);
   });
@@ -19,6 +20,10 @@ describe("loadConfig", () => {
     expect(loadConfig({ ...base, BYBIT_TESTNET: "true" }).baseUrl).toBe("https://api-testnet.bybit.com");
     expect(loadConfig({ ...base, BYBIT_DEMO: "1" }).baseUrl).toBe("https://api-demo.bybit.com");
     expect(loadConfig({ ...base, BYBIT_BASE_URL: "http://127.0.0.1:9/" }).baseUrl).toBe("http://127.0.0.1:9");
+  });
+
+  it("reads BYBIT_MCP_APPROVAL_TTL in seconds", () => {
+    expect(loadConfig({ ...base, BYBIT_MCP_APPROVAL_TTL: "90" }).approvalTtlMs).toBe(90_000);
   });
 
   it("an invalid broker key is kept as null (writes fail closed), not a crash", () => {
@@ -40,6 +45,9 @@ describe("loadConfig", () => {
     [{ BYBIT_MCP_PORT: "70000" }, "BYBIT_MCP_PORT"],
     [{ BYBIT_MCP_LOG_LEVEL: "loud" }, "BYBIT_MCP_LOG_LEVEL"],
     [{ BYBIT_API_KEY: "k" }, "BYBIT_API_SECRET"],
+    [{ BYBIT_MCP_APPROVAL_TTL: "0" }, "BYBIT_MCP_APPROVAL_TTL"],
+    [{ BYBIT_MCP_APPROVAL_TTL: "10m" }, "BYBIT_MCP_APPROVAL_TTL"],
+    [{ BYBIT_MCP_APPROVAL_TTL: "86401" }, "BYBIT_MCP_APPROVAL_TTL"],
   ];
   it.each(bad)("rejects %j naming %s", (env, variable) => {
     let caught: unknown;

@@ -18,3 +18,15 @@ export {
 } from "./audit.js";
 export { canonicalJson, pyDumps, parsePyJson, PyFloat } from "./pyjson.js";
 export { recordHash, GENESIS } from "./chain.js";
+export {
+  ApprovalStore,
+  orderHash,
+  APPROVAL_ID_RE,
+  APPROVAL_STATUSES,
+  DEFAULT_APPROVAL_TTL_MS,
+  type ApprovalStatus,
+  type ApprovalOrder,
+  type ApprovalBreach,
+  type ApprovalRequest,
+  type ApprovalInput,
+} from "./approvals.js";

@@ -9,6 +9,7 @@
  *   <root>/live/<broker>/trade_counter.json   {"date": "YYYY-MM-DD", "count": N}
  *   <root>/live/<broker>/.order_submit.lock   flock around check, count and submit
  *   <root>/live/<broker>/inflight.jsonl       our write-ahead journal (not Vibe-Trading's)
+ *   <root>/live/<broker>/approvals/           our approval requests, apr_<hex>.json (not Vibe-Trading's)
  *   <root>/live/audit.jsonl                   append-only ledger
  *   <root>/live/audit_chain.jsonl             hash-chained copy of the ledger
  *   <root>/live/.audit_chain_tip.json         ours: the chain tip we last wrote
@@ -70,6 +71,8 @@ export interface RuntimePaths {
   lock: string;
   /** Our write-ahead journal of orders about to be sent. */
   journal: string;
+  /** Our approval requests, one apr_<32 hex>.json each. */
+  approvals: string;
   audit: string;
   auditChain: string;
   /** Our record of the chain tip we last wrote (seq and record_hash), next to the chain. */
@@ -98,6 +101,7 @@ export function runtimePaths(root: string, broker: string): RuntimePaths {
     counter: join(brokerDir, "trade_counter.json"),
     lock: join(brokerDir, ".order_submit.lock"),
     journal: join(brokerDir, "inflight.jsonl"),
+    approvals: join(brokerDir, "approvals"),
     audit: join(live, "audit.jsonl"),
     auditChain: join(live, "audit_chain.jsonl"),
     auditTip: join(live, ".audit_chain_tip.json"),

@@ -42,6 +42,7 @@ describe("runtimePaths", () => {
       counter: "/r/live/bybit/trade_counter.json",
       lock: join("/r/live/bybit", ".order_submit.lock"),
       journal: join("/r/live/bybit", "inflight.jsonl"),
+      approvals: "/r/live/bybit/approvals",
       audit: "/r/live/audit.jsonl",
       auditChain: "/r/live/audit_chain.jsonl",
       auditTip: "/r/live/.audit_chain_tip.json",
