@@ -24,7 +24,7 @@ import { ApprovalError, LockError, StateError } from "../errors.js";
 import { atomicWriteFile, closeQuietly, ensureDir, errCode, sleepSync, tryFlockExclusive } from "./fsio.js";
 import type { RuntimePaths } from "./paths.js";
 import { canonicalJson } from "./pyjson.js";
-import { readStateFileSync } from "./read-file.js";
+import { readStateFile } from "./read-file.js";
 
 export type ApprovalStatus = "pending" | "approved" | "rejected" | "consumed" | "expired";
 export const APPROVAL_STATUSES: readonly ApprovalStatus[] = ["pending", "approved", "rejected", "consumed", "expired"];
@@ -209,7 +209,7 @@ export class ApprovalStore {
 
   private readStored(id: string): ApprovalRequest | null {
     if (!APPROVAL_ID_RE.test(id)) return null;
-    const read = readStateFileSync(this.file(id), MAX_FILE_BYTES);
+    const read = readStateFile(this.file(id), { maxBytes: MAX_FILE_BYTES });
     if (!read.ok) return null;
     let value: unknown;
     try {
