@@ -13,6 +13,8 @@ import { writeOut as output } from "./output.js";
 
 const orderLinkId = z.string().regex(ORDER_LINK_ID, "order_link_id: at most 36 of A-Z a-z 0-9 - _");
 const orderId = z.string().min(1).max(64);
+/** An approval the user gave for exactly this order; it never approves anything by itself. */
+const approvalId = z.string().regex(/^apr_[0-9a-f]{32}$/, "approval_id: apr_ followed by 32 hex characters");
 const coin = z.string().regex(/^[A-Za-z0-9]{1,20}$/);
 
 /** Arguments of bybit_place_order, shared with bybit_check_order. */
@@ -31,6 +33,7 @@ export const placeOrderInput = z.strictObject({
   position_idx: z.union([z.literal(0), z.literal(1), z.literal(2)]).optional(),
   market_unit: z.enum(["baseCoin", "quoteCoin"]).optional(),
   notional_usd: decimal.optional(),
+  approval_id: approvalId.optional(),
 });
 
 /**
@@ -69,7 +72,7 @@ export const placeOrder = defineTool({
   input: placeOrderInput,
   output,
   annotations: WRITE,
-  handler: (a, deps) => gated(deps, "bybit_place_order", () => normalizePlace(a)),
+  handler: (a, deps) => gated(deps, "bybit_place_order", () => ({ ...normalizePlace(a), approvalId: a.approval_id })),
 });
 
 /** Amend a resting order; the larger of notional_usd and new qty x live price is checked. */
@@ -87,10 +90,11 @@ export const amendOrder = defineTool({
     take_profit: decimal.optional(),
     stop_loss: decimal.optional(),
     notional_usd: decimal.optional(),
+    approval_id: approvalId.optional(),
   }),
   output,
   annotations: WRITE,
-  handler: (a, deps) => gated(deps, "bybit_amend_order", () => normalizeAmend(a)),
+  handler: (a, deps) => gated(deps, "bybit_amend_order", () => ({ ...normalizeAmend(a), approvalId: a.approval_id })),
 });
 
 /** Cancel one order. Reduces risk: passes a halt and an expired mandate; audited. */

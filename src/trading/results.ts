@@ -22,6 +22,8 @@ export interface ResultContext {
   record: AuditRecord | null;
   /** Why the record could not be written. */
   auditError?: string;
+  /** A pause's approval request. */
+  approval?: { id: string; expires_at: string; ask_user: string };
 }
 
 /**
@@ -84,9 +86,10 @@ export function toToolResult(outcome: Outcome, ctx: ResultContext): CallToolResu
       };
       if (outcome.step !== "gate") data.refused_step = outcome.step;
       if (d.breach) data.breach = { ...d.breach, proposed_action: d.proposed_action };
+      if (ctx.approval) data.approval = ctx.approval;
       const verb = d.decision === "pause_for_reauth" ? "Paused for re-authorization" : "Denied";
       const by = outcome.step === "gate" ? "by the mandate gate" : `before sending (${outcome.step})`;
-      return result(data, `${verb} ${by}: ${d.reason} Nothing was sent to Bybit.`);
+      return result(data, `${verb} ${by}: ${d.reason} Nothing was sent to Bybit.${ctx.approval ? ` ${ctx.approval.ask_user}` : ""}`);
     }
   }
 }

@@ -18,6 +18,7 @@ import {
 import { assertLedgerWritable, findRecordByDecisionId } from "../state/ledger-find.js";
 import { Journal } from "../state/journal.js";
 import { readMandateFile } from "../state/mandate-file.js";
+import { ApprovalStore } from "../state/approvals.js";
 
 /** A mandate as read for one decision: the load result and the sha256 of the bytes it came from. */
 export interface MandateRead {
@@ -44,6 +45,8 @@ export interface Stores {
   halt: { read(): HaltState };
   lock: { run<T>(timeoutMs: number, fn: () => Promise<T>): Promise<T> };
   mandate: { read(): MandateRead };
+  /** Approval requests (null without a valid broker key). */
+  approvals: ApprovalStore | null;
 }
 
 export interface Clock {
@@ -58,7 +61,7 @@ export function isHalted(h: HaltState): boolean {
 }
 
 /** The stores over the runtime root's files (Vibe-Trading's layout plus our journal). */
-export function fileStores(paths: RuntimePaths | null, ledgerPaths: RuntimePaths, extraSecrets: string[]): Stores {
+export function fileStores(paths: RuntimePaths | null, ledgerPaths: RuntimePaths, extraSecrets: string[], opts: { approvalTtlMs?: number } = {}): Stores {
   const ledger = new AuditLedger(ledgerPaths, { extraSecrets });
   const need = (): RuntimePaths => {
     if (!paths) throw new Error("no valid broker key");
@@ -83,5 +86,6 @@ export function fileStores(paths: RuntimePaths | null, ledgerPaths: RuntimePaths
     halt: { read: () => readHalt(need()) },
     lock: { run: (timeoutMs, fn) => withOrderLock(need(), { timeoutMs }, fn) },
     mandate: { read: () => readMandateFile(need().mandate, { brokerKey: need().broker }) },
+    approvals: paths ? new ApprovalStore(paths, { ttlMs: opts.approvalTtlMs }) : null,
   };
 }
