@@ -57,6 +57,26 @@ async function coldStart(env: Record<string, string>): Promise<number> {
   return ms;
 }
 
+/** Spawn, initialize + tools/list, close stdin: ms until the process has exited. */
+async function exitAfterStdinClose(env: Record<string, string>): Promise<number> {
+  const child = spawn(process.execPath, [CLI], { env: { PATH: process.env.PATH ?? "", ...env }, stdio: ["pipe", "pipe", "ignore"] });
+  const exited = new Promise<void>((r) => child.once("exit", () => r()));
+  await new Promise<void>((resolve) => {
+    let buf = "";
+    child.stdout.on("data", (d: Buffer) => {
+      buf += d.toString();
+      if (buf.includes('"id":2')) resolve();
+    });
+    child.stdin.write(`${JSON.stringify({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "bench", version: "0" } } })}\n`);
+    child.stdin.write(`${JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" })}\n`);
+    child.stdin.write(`${JSON.stringify({ jsonrpc: "2.0", id: 2, method: "tools/list" })}\n`);
+  });
+  const t0 = performance.now();
+  child.stdin.end();
+  await exited;
+  return performance.now() - t0;
+}
+
 async function connect(env: Record<string, string>) {
   const transport = new StdioClientTransport({ command: process.execPath, args: [CLI], env: { PATH: process.env.PATH ?? "", ...env }, stderr: "ignore" });
   const client = new Client({ name: "bench", version: "0" });
@@ -137,6 +157,10 @@ async function main() {
   const starts: number[] = [];
   for (let i = 0; i < 7; i++) starts.push(await coldStart(env(runtime())));
   add("spawn -> initialize answered (p50 of 7)", pct(starts, 50), "ms", "<= 200", pct(starts, 50) <= 200);
+
+  const exits: number[] = [];
+  for (let i = 0; i < 7; i++) exits.push(await exitAfterStdinClose(env(runtime())));
+  add("stdin closed after tools/list -> process exited (p50 of 7)", pct(exits, 50), "ms", "< 50", pct(exits, 50) < 50);
 
   const root = runtime(big);
   const { client, pid } = await connect(env(root));

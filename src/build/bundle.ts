@@ -3,15 +3,17 @@
  * One minified, code-split ESM bundle starts several times faster than
  * hundreds of node_modules files, and lazy commands stay in their own chunks.
  *
- * Two modules are replaced by stubs, both parsed before `initialize` could
- * be answered and both unused here:
+ * Modules replaced by stubs, all parsed before `initialize` could be
+ * answered and all unused here:
  * - zod's 40-odd locales (a third of those bytes): nothing calls z.locales
  *   and English messages are built in;
- * - the SDK's Ajv elicitation validator (Ajv, ajv-formats, fast-uri):
- *   createServer passes its own validator because this server never elicits.
- *   The gate's own Ajv use is untouched and loads with the write path;
- * - the SDK's zod v3 compatibility (zod/v3, zod-to-json-schema): every
- *   schema here is zod 4, so those branches never run.
+ * - the server SDK's Node shims, whose default JSON Schema validator inlines
+ *   Ajv and ajv-formats (~290 KB): it checks form-mode elicitation answers,
+ *   and createServer passes its own validator because this server elicits in
+ *   URL mode only. The gate's own Ajv use is untouched and loads with the
+ *   write path;
+ * - for the demo's 1.x client chunk: that SDK's zod v3 compatibility
+ *   (zod/v3, zod-to-json-schema); every schema here is zod 4.
  */
 import { build, type Plugin } from "esbuild";
 import { join } from "node:path";
@@ -19,8 +21,9 @@ import { packageRoot } from "../util/package-root.js";
 
 const STUBS: Record<string, string> = {
   "zod-locales": "export {};",
-  "sdk-ajv-provider":
-    "export class AjvJsonSchemaValidator { constructor() { throw new Error('bybit-mcp passes its own jsonSchemaValidator'); } }",
+  "server-shims":
+    "export { default as process } from 'node:process';\n" +
+    "export class DefaultJsonSchemaValidator { constructor() { throw new Error('bybit-mcp passes its own jsonSchemaValidator'); } }",
   "sdk-zod-v3": "export function object() { throw new Error('bybit-mcp has no zod v3 schemas'); }",
   "sdk-zod-to-json-schema": "export function zodToJsonSchema() { throw new Error('bybit-mcp has no zod v3 schemas'); }",
 };
@@ -31,11 +34,7 @@ const stubs: Plugin = {
     b.onResolve({ filter: /locales\/index\.js$/ }, (args) =>
       args.importer.includes("/node_modules/zod/") ? { path: "zod-locales", namespace: "stub" } : undefined,
     );
-    b.onResolve({ filter: /validation\/ajv-provider\.js$/ }, (args) =>
-      args.importer.includes("/node_modules/@modelcontextprotocol/sdk/") && args.importer.includes("/server/")
-        ? { path: "sdk-ajv-provider", namespace: "stub" }
-        : undefined,
-    );
+    b.onResolve({ filter: /^@modelcontextprotocol\/server\/_shims$/ }, () => ({ path: "server-shims", namespace: "stub" }));
     // The SDK's compatibility layer for zod v3 schemas; every schema here is zod 4.
     b.onResolve({ filter: /^zod\/v3$/ }, (args) =>
       args.importer.includes("/node_modules/@modelcontextprotocol/sdk/") ? { path: "sdk-zod-v3", namespace: "stub" } : undefined,
@@ -43,7 +42,7 @@ const stubs: Plugin = {
     b.onResolve({ filter: /^zod-to-json-schema$/ }, (args) =>
       args.importer.includes("/node_modules/@modelcontextprotocol/sdk/") ? { path: "sdk-zod-to-json-schema", namespace: "stub" } : undefined,
     );
-    b.onLoad({ filter: /.*/, namespace: "stub" }, (args) => ({ contents: STUBS[args.path] ?? "", loader: "js" }));
+    b.onLoad({ filter: /.*/, namespace: "stub" }, (args) => ({ contents: STUBS[args.path] ?? "", loader: "js", resolveDir: root }));
   },
 };
 

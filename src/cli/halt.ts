@@ -10,6 +10,7 @@ import { configSecrets, loadConfig, type Config } from "../config.js";
 import { existsSync } from "node:fs";
 import { ConfigError, LockError, UsageError } from "../errors.js";
 import { loadMandate } from "../gate/index.js";
+import { isProtectiveOrder, protectionOf } from "../gate/protective.js";
 import type { OrderRow, PositionRow } from "../gate/types.js";
 import { AuditLedger, clearHalt, normalizeBrokerKey, runtimePaths, tripHalt, withOrderLock, type RuntimePaths } from "../state/index.js";
 import { fetchRows, ORDER_SCOPES, POSITION_SCOPES } from "../trading/gather.js";
@@ -21,8 +22,9 @@ const HALT_HELP = `Usage: bybit-mcp halt [--broker bybit | --global] --reason TE
 
 Trips the kill switch: live/<broker>/HALT (or live/HALT with --global). Every
 new order is then refused, here and in Vibe-Trading. Then cancels resting
-orders and, if the mandate has flatten_on_halt: true, closes positions with
-reduce-only market orders. Every action is written to the audit ledger.
+entry orders (reduce-only, TP/SL and stop orders stay, protecting the open
+positions) and, if the mandate has flatten_on_halt: true, cancels those too and
+closes positions with reduce-only market orders. Every action is audited.
 `;
 const UNHALT_HELP = `Usage: bybit-mcp unhalt [--broker bybit | --global]
 
@@ -77,7 +79,7 @@ function record(ledger: AuditLedger, config: Config, kind: Kind, o: Entry) {
     broker_response: o.response ?? null,
     outcome: o.outcome,
     gate_decision: null,
-    server: "bybit-mcp",
+    server: config.brokerKey ?? config.brokerKeyRaw,
     remote_tool: "cli",
     error: o.error ?? null,
     extra: o.extra,
@@ -132,6 +134,11 @@ async function cancelAndFlatten(client: BybitClient, ledger: AuditLedger, config
     failures++;
   }
   for (const o of orders.value ?? []) {
+    // Without flattening, the positions stay open: their stop-loss and take-profit orders stay too.
+    if (!flatten && isProtectiveOrder(o)) {
+      io.stdout(`kept ${o.category} ${o.symbol} ${o.orderId} (${protectionOf(o).join(", ")})\n`);
+      continue;
+    }
     const body = { category: o.category, symbol: o.symbol, orderId: o.orderId };
     try {
       const res = await client.post("/v5/order/cancel", body);

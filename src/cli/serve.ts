@@ -7,7 +7,7 @@ import type { BybitClient } from "../bybit/client.js";
 import { configSecrets, loadConfig, type Config } from "../config.js";
 import { UsageError } from "../errors.js";
 import { createLogger, type Logger } from "../log.js";
-import { createServer } from "../server/create-server.js";
+import { createServer, toolCallsSettled } from "../server/create-server.js";
 import type { ServerDeps } from "../server/deps.js";
 import { redact } from "../state/redact.js";
 import type { TradingService } from "../trading/service.js";
@@ -82,19 +82,29 @@ export const serveCommand: CliCommand = async (argv, io) => {
   const deps = buildDeps(config, logger);
   if (transport === "stdio") {
     const { serveStdio } = await import("../server/stdio.js");
-    const { server } = createServer(deps);
-    server.server.oninitialized = () => warmUp(deps);
+    let warm = false;
     logger.info("serving on stdio", { baseUrl: config.baseUrl, broker: config.brokerKey, session: config.sessionId });
-    await serveStdio(server, async () => {
-      await server.close();
-      await deps.close();
-    });
-    return EXIT.OK;
+    // The factory runs when the opening message (initialize, or a 2026 request) arrives; the
+    // warm-up waits 20 ms past it, so the answer is not held up.
+    const newServer = () => {
+      if (!warm) {
+        warm = true;
+        warmUp(deps);
+      }
+      return createServer(deps).server;
+    };
+    await serveStdio(newServer, toolCallsSettled, (err) => logger.warn("mcp transport error", { error: err }));
+    // The client is gone and every tool call has finished (a sent order has its ledger record). What
+    // could still hold the event loop is background work only: the warm-up (loading the write path,
+    // compiling the rules), the first clock sync, idle keep-alive sockets. Waiting for it cost
+    // 200-800 ms per exit; a client closing stdin expects the process gone at once.
+    void deps.close().catch(() => {});
+    process.exit(EXIT.OK);
   }
   const { serveHttp } = await import("../server/http.js");
   const host = values.host ?? config.httpHost;
   const port = intOption("serve", "port", values.port, config.httpPort, 1, 65_535);
-  const http = await serveHttp({ host, port, token: config.httpToken, logger, newServer: () => createServer(deps) });
+  const http = await serveHttp({ host, port, token: config.httpToken, logger, newServer: () => createServer(deps).server });
   warmUp(deps);
   logger.info("serving Streamable HTTP", { url: http.url });
   io.stderr(`bybit-mcp: listening on ${http.url}\n`);

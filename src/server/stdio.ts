@@ -1,18 +1,26 @@
 /**
- * The stdio transport: stdout carries protocol only. Exits cleanly when
- * stdin ends, on SIGINT and on SIGTERM.
+ * The stdio transport: stdout carries protocol only. The SDK's serveStdio
+ * decides the era from the opening message (2025 `initialize` or a 2026
+ * request) and serves one server from the factory for the connection.
+ * Resolves when stdin ends, on SIGINT and on SIGTERM, after onClose.
  */
-import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
-import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import type { McpServer } from "@modelcontextprotocol/server";
+import { serveStdio as sdkServeStdio } from "@modelcontextprotocol/server/stdio";
 
-export async function serveStdio(server: McpServer, onClose: () => Promise<void>): Promise<void> {
-  const transport = new StdioServerTransport();
-  let closing = false;
-  const done = new Promise<void>((resolve) => {
+export async function serveStdio(newServer: () => McpServer, onClose: () => Promise<void>, onError: (err: Error) => void = () => {}): Promise<void> {
+  const handle = sdkServeStdio(() => newServer(), { legacy: "serve", onerror: onError });
+  await new Promise<void>((resolve) => {
+    let closing = false;
     const shutdown = () => {
       if (closing) return;
       closing = true;
-      onClose()
+      process.stdin.off("end", shutdown);
+      process.stdin.off("close", shutdown);
+      process.off("SIGINT", shutdown);
+      process.off("SIGTERM", shutdown);
+      handle
+        .close()
+        .then(onClose)
         .catch((err: unknown) => process.stderr.write(`${JSON.stringify({ level: "error", msg: "shutdown failed", error: String(err) })}\n`))
         .finally(resolve);
     };
@@ -20,8 +28,5 @@ export async function serveStdio(server: McpServer, onClose: () => Promise<void>
     process.stdin.once("close", shutdown);
     process.once("SIGINT", shutdown);
     process.once("SIGTERM", shutdown);
-    transport.onclose = shutdown;
   });
-  await server.connect(transport);
-  await done;
 }

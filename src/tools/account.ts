@@ -4,10 +4,11 @@
  */
 import { z } from "zod";
 import { category, cursor, defineTool, limit, readCall, READ_ONLY, symbol, timestampMs } from "./common.js";
-
+import { pagedList, readOut, str } from "./output.js";
 
 const coin = z.string().regex(/^[A-Za-z0-9]{1,20}(,[A-Za-z0-9]{1,20}){0,19}$/, "coins: comma-separated coin names");
 const settleCoin = z.string().regex(/^[A-Za-z0-9]{1,20}$/);
+const orderRows = readOut(pagedList(z.looseObject({ orderId: str, symbol: str, orderStatus: str })));
 
 /** Wallet balances of the unified account. */
 export const getWalletBalance = defineTool({
@@ -15,6 +16,7 @@ export const getWalletBalance = defineTool({
   title: "Wallet balance",
   description: "Account equity, available balance and per-coin balances. coins: e.g. \"USDT,BTC\".",
   input: z.strictObject({ account_type: z.enum(["UNIFIED", "CONTRACT", "SPOT"]).optional(), coins: coin.optional() }),
+  output: readOut(z.looseObject({ list: z.array(z.looseObject({ accountType: str, coin: z.array(z.looseObject({ coin: str, walletBalance: str })) })) })),
   annotations: READ_ONLY,
   handler: (a, deps) =>
     readCall(deps, "/v5/account/wallet-balance", {
@@ -35,6 +37,7 @@ export const getPositions = defineTool({
     limit: limit(200).optional(),
     cursor: cursor.optional(),
   }),
+  output: readOut(pagedList(z.looseObject({ symbol: str, side: str, size: str }))),
   annotations: READ_ONLY,
   handler: (a, deps) =>
     readCall(deps, "/v5/position/list", {
@@ -58,6 +61,7 @@ export const getOpenOrders = defineTool({
     limit: limit(50).optional(),
     cursor: cursor.optional(),
   }),
+  output: orderRows,
   annotations: READ_ONLY,
   handler: (a, deps) =>
     readCall(deps, "/v5/order/realtime", {
@@ -82,6 +86,7 @@ export const getOrderHistory = defineTool({
     limit: limit(50).optional(),
     cursor: cursor.optional(),
   }),
+  output: orderRows,
   annotations: READ_ONLY,
   handler: (a, deps) =>
     readCall(deps, "/v5/order/history", {

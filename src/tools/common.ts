@@ -3,10 +3,11 @@
  * definition shape, and the result builders.
  */
 import { z } from "zod";
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import type { CallToolResult } from "./result.js";
 import { BybitApiError, BybitMcpError, HttpStatusError } from "../errors.js";
 import { isDecimal } from "../util/decimal.js";
 import type { ServerDeps } from "../server/deps.js";
+import type { ToolContext } from "../server/elicit.js";
 
 export const category = z.enum(["spot", "linear", "inverse", "option"]);
 export const derivCategory = z.enum(["linear", "inverse"]);
@@ -26,14 +27,20 @@ export interface ToolAnnotations {
   openWorldHint?: boolean;
 }
 
-/** One MCP tool: its schema, words and annotations beside its handler. */
+/**
+ * One MCP tool: its input and output schemas, words and annotations beside
+ * its handler. Every structuredContent the handler returns, errors included,
+ * must validate against `output` (test/tools/output-schema.test.ts checks).
+ * `ctx` reaches the calling client (elicitation); most tools ignore it.
+ */
 export interface ToolDef<S extends z.ZodObject = z.ZodObject> {
   name: string;
   title: string;
   description: string;
   input: S;
+  output: z.ZodType<Record<string, unknown>>;
   annotations: ToolAnnotations;
-  handler: (args: z.infer<S>, deps: ServerDeps) => Promise<CallToolResult>;
+  handler: (args: z.infer<S>, deps: ServerDeps, ctx: ToolContext) => Promise<CallToolResult>;
 }
 
 export function defineTool<S extends z.ZodObject>(def: ToolDef<S>): ToolDef<S> {

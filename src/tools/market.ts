@@ -3,6 +3,10 @@
  */
 import { z } from "zod";
 import { category, cursor, defineTool, derivCategory, limit, readCall, READ_ONLY, symbol, timestampMs } from "./common.js";
+import { pagedList, readOut, str } from "./output.js";
+
+/** A kline or order-book level: Bybit sends each as an array of decimal strings. */
+const levels = z.array(z.array(str));
 
 /** Latest price, 24h stats, best bid/ask, mark/index (derivatives) for one symbol or the category. */
 export const getTickers = defineTool({
@@ -10,6 +14,7 @@ export const getTickers = defineTool({
   title: "Tickers",
   description: "Latest price, best bid/ask, 24h volume/turnover and mark/index prices for a category, or one symbol.",
   input: z.strictObject({ category, symbol: symbol.optional() }),
+  output: readOut(pagedList(z.looseObject({ symbol: str, lastPrice: str }))),
   annotations: READ_ONLY,
   handler: (a, deps) => readCall(deps, "/v5/market/tickers", { category: a.category, symbol: a.symbol?.toUpperCase() }),
 });
@@ -27,6 +32,7 @@ export const getKline = defineTool({
     end_ms: timestampMs.optional(),
     limit: limit(1000).optional(),
   }),
+  output: readOut(z.looseObject({ category: str.optional(), symbol: str, list: levels })),
   annotations: READ_ONLY,
   handler: (a, deps) =>
     readCall(deps, "/v5/market/kline", {
@@ -45,6 +51,7 @@ export const getOrderbook = defineTool({
   title: "Order book",
   description: "Order book bids (b) and asks (a) as [price, size], best first.",
   input: z.strictObject({ category, symbol, limit: limit(1000).optional() }),
+  output: readOut(z.looseObject({ s: str, b: levels, a: levels, ts: z.number() })),
   annotations: READ_ONLY,
   handler: (a, deps) =>
     readCall(deps, "/v5/market/orderbook", { category: a.category, symbol: a.symbol.toUpperCase(), limit: a.limit }),
@@ -62,6 +69,7 @@ export const getFundingHistory = defineTool({
     end_ms: timestampMs.optional(),
     limit: limit(200).optional(),
   }),
+  output: readOut(pagedList(z.looseObject({ symbol: str, fundingRate: str }))),
   annotations: READ_ONLY,
   handler: (a, deps) =>
     readCall(deps, "/v5/market/funding/history", {
@@ -87,6 +95,7 @@ export const getOpenInterest = defineTool({
     limit: limit(200).optional(),
     cursor: cursor.optional(),
   }),
+  output: readOut(pagedList(z.looseObject({ openInterest: str, timestamp: str }))),
   annotations: READ_ONLY,
   handler: (a, deps) =>
     readCall(deps, "/v5/market/open-interest", {
@@ -106,6 +115,7 @@ export const getInstrumentsInfo = defineTool({
   title: "Instruments",
   description: "Instrument specs: status, qty step, min qty/notional, tick size, leverage range. Paged with cursor.",
   input: z.strictObject({ category, symbol: symbol.optional(), limit: limit(1000).optional(), cursor: cursor.optional() }),
+  output: readOut(pagedList(z.looseObject({ symbol: str, status: str, lotSizeFilter: z.looseObject({}) }))),
   annotations: READ_ONLY,
   handler: (a, deps) =>
     readCall(deps, "/v5/market/instruments-info", {
@@ -122,6 +132,7 @@ export const getRecentTrades = defineTool({
   title: "Recent trades",
   description: "Latest public trades of a symbol.",
   input: z.strictObject({ category, symbol, limit: limit(1000).optional() }),
+  output: readOut(pagedList(z.looseObject({ symbol: str, price: str, side: str }))),
   annotations: READ_ONLY,
   handler: (a, deps) =>
     readCall(deps, "/v5/market/recent-trade", { category: a.category, symbol: a.symbol.toUpperCase(), limit: a.limit }),

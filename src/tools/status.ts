@@ -6,6 +6,35 @@ import { z } from "zod";
 import { normalizePlace } from "../trading/normalize.js";
 import { defineTool, okResult, READ_ONLY } from "./common.js";
 import { placeOrderInput, prepareCall } from "./trade.js";
+import { errorOut, str } from "./output.js";
+
+/** The gate's answer without sending: "checked" (never accepted/blocked: nothing was placed), or the error shape. */
+const checkOut = z.union([
+  z.looseObject({
+    status: z.literal("checked"),
+    decision: z.enum(["allow", "deny", "pause_for_reauth"]),
+    allowed: z.boolean(),
+    reason: str,
+    requires_reauthorization: z.boolean(),
+    rules_revision: str.nullable(),
+    explanation: z.array(z.looseObject({ id: str, status: str })),
+  }),
+  errorOut,
+]);
+
+const nullableStr = str.nullable();
+const statusOut = z.union([
+  z.looseObject({
+    summary: str,
+    broker: nullableStr,
+    mandate: z.looseObject({ loaded: z.boolean() }),
+    halt: z.looseObject({ halted: z.boolean() }),
+    trades: z.looseObject({}),
+    exposure: z.looseObject({}),
+    rules: z.looseObject({ valid: z.boolean() }),
+  }),
+  errorOut,
+]);
 
 /** The gate's decision and explanation for an order, as if placed now; nothing is forwarded. */
 export const checkOrder = defineTool({
@@ -13,6 +42,7 @@ export const checkOrder = defineTool({
   title: "Check order against mandate",
   description: "Same arguments as bybit_place_order. Returns the gate's decision (allow/deny/pause_for_reauth), reason and per-rule explanation, as if placed now. Sends nothing.",
   input: placeOrderInput,
+  output: checkOut,
   annotations: READ_ONLY,
   handler: async (a, deps) => {
     const call = prepareCall(deps, "bybit_check_order", "reads your positions", () => normalizePlace(a));
@@ -43,6 +73,7 @@ export const getMandateStatus = defineTool({
   title: "Mandate status",
   description: "Whether a mandate is loaded (or why not), its caps and expiry, halt state, trades used/left today, gross exposure and headroom, rules revision.",
   input: z.strictObject({}),
+  output: statusOut,
   annotations: READ_ONLY,
   handler: async (_a, deps) => {
     const status = await (await deps.trading()).status();

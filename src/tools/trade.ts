@@ -6,9 +6,10 @@
 import { z } from "zod";
 import { IntentError, ORDER_LINK_ID, normalizeAmend, normalizeCancel, normalizeCancelAll, normalizeLeverage, normalizePlace, normalizeTradingStop, type NormalizedCall } from "../trading/normalize.js";
 import type { ServerDeps } from "../server/deps.js";
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import type { CallToolResult } from "./result.js";
 import { DecimalFormatError } from "../util/decimal.js";
 import { category, decimal, defineTool, errorResult, side, symbol, WRITE } from "./common.js";
+import { writeOut as output } from "./output.js";
 
 const orderLinkId = z.string().regex(ORDER_LINK_ID, "order_link_id: at most 36 of A-Z a-z 0-9 - _");
 const orderId = z.string().min(1).max(64);
@@ -66,6 +67,7 @@ export const placeOrder = defineTool({
     "Place an order, checked first against the user's mandate. Returns status accepted, blocked (deny/pause_for_reauth, with reason), rejected or unknown. " +
     "qty: base coin (linear/option), USD contracts (inverse), quote coin for spot Market Buy unless market_unit=baseCoin. notional_usd: your own USD estimate; the larger of it and the gate's is checked.",
   input: placeOrderInput,
+  output,
   annotations: WRITE,
   handler: (a, deps) => gated(deps, "bybit_place_order", () => normalizePlace(a)),
 });
@@ -86,6 +88,7 @@ export const amendOrder = defineTool({
     stop_loss: decimal.optional(),
     notional_usd: decimal.optional(),
   }),
+  output,
   annotations: WRITE,
   handler: (a, deps) => gated(deps, "bybit_amend_order", () => normalizeAmend(a)),
 });
@@ -96,6 +99,7 @@ export const cancelOrder = defineTool({
   title: "Cancel order",
   description: "Cancel a resting order by order_id or order_link_id. Allowed during a halt; audited.",
   input: z.strictObject({ category, symbol, order_id: orderId.optional(), order_link_id: orderLinkId.optional() }),
+  output,
   annotations: WRITE,
   handler: (a, deps) => gated(deps, "bybit_cancel_order", () => normalizeCancel(a)),
 });
@@ -106,6 +110,7 @@ export const cancelAllOrders = defineTool({
   title: "Cancel all orders",
   description: "Cancel all resting orders of a category; linear/inverse need symbol, base_coin or settle_coin. Allowed during a halt; audited.",
   input: z.strictObject({ category, symbol: symbol.optional(), base_coin: coin.optional(), settle_coin: coin.optional() }),
+  output,
   annotations: WRITE,
   handler: (a, deps) => gated(deps, "bybit_cancel_all_orders", () => normalizeCancelAll(a)),
 });
@@ -116,6 +121,7 @@ export const setLeverage = defineTool({
   title: "Set leverage",
   description: "Set buy and sell leverage of a linear/inverse symbol. Above the mandate's max_leverage is denied.",
   input: z.strictObject({ category, symbol, leverage: decimal }),
+  output,
   annotations: WRITE,
   handler: (a, deps) => gated(deps, "bybit_set_leverage", () => normalizeLeverage(a)),
 });
@@ -134,6 +140,7 @@ export const setTradingStop = defineTool({
     trailing_stop: decimal.optional(),
     tpsl_mode: z.enum(["Full", "Partial"]).optional(),
   }),
+  output,
   annotations: WRITE,
   handler: (a, deps) => gated(deps, "bybit_set_trading_stop", () => normalizeTradingStop(a)),
 });

@@ -23,6 +23,7 @@ export type RefusalStep =
   | "counter"
   | "journal"
   | "audit_ledger"
+  | "protective_orders"
   | "shutdown";
 
 export type Outcome =

@@ -4,7 +4,7 @@
  * rejected and unknown (isError). Every one points at the call's one ledger
  * record by `audit_id`.
  */
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import type { CallToolResult } from "../tools/result.js";
 import type { Decision } from "../gate/types.js";
 import type { AuditRecord } from "../state/index.js";
 import type { Outcome } from "./outcome.js";
@@ -42,22 +42,24 @@ function stepDecision(d: Decision | null, step: string, reason: string) {
 export function toToolResult(outcome: Outcome, ctx: ResultContext): CallToolResult {
   const auditId = ctx.record?.audit_id ?? null;
   const common = { remote_tool: ctx.remoteTool, environment: ctx.environment, audit_id: auditId, ...(ctx.auditError ? { audit_error: ctx.auditError } : {}) };
+  // As Vibe-Trading's guard embeds it: its SSE relay turns a result carrying live_action into one live.action event.
+  const liveAction = { live_action: ctx.record };
   const summary = ctx.decision ? gateSummary(ctx.decision) : null;
   const what = ctx.decision?.intent_normalized ?? ctx.remoteTool;
   switch (outcome.type) {
     case "accepted": {
-      const data: Record<string, unknown> = { status: "accepted", decision: "allow", ...common, broker_response: outcome.response, gate_decision: summary };
+      const data: Record<string, unknown> = { status: "accepted", decision: "allow", ...common, broker_response: outcome.response, gate_decision: summary, ...liveAction };
       if (outcome.note) data.note = outcome.note;
       return result(data, `Accepted by Bybit: ${what}.${outcome.note ? ` ${outcome.note}` : ""}`);
     }
     case "rejected": {
-      const data: Record<string, unknown> = { status: "rejected", decision: "allow", ...common, ret_code: outcome.retCode, ret_msg: outcome.retMsg };
+      const data: Record<string, unknown> = { status: "rejected", decision: "allow", ...common, ret_code: outcome.retCode, ret_msg: outcome.retMsg, ...liveAction };
       if (ctx.orderLinkId) data.order_link_id = ctx.orderLinkId;
       const code = outcome.retCode !== null ? ` (retCode ${outcome.retCode})` : "";
       return result(data, `The gate allowed it but Bybit refused it${code}: ${outcome.retMsg}. No trade was counted.`, true);
     }
     case "unknown": {
-      const data: Record<string, unknown> = { status: "unknown", decision: "allow", ...common, order_link_id: ctx.orderLinkId ?? null, detail: outcome.detail };
+      const data: Record<string, unknown> = { status: "unknown", decision: "allow", ...common, order_link_id: ctx.orderLinkId ?? null, detail: outcome.detail, ...liveAction };
       const check = ctx.orderLinkId ? `Check bybit_get_open_orders / bybit_get_order_history for orderLinkId ${ctx.orderLinkId}.` : "Check open orders and positions.";
       return result(data, `Outcome unknown: ${outcome.detail} It was NOT sent again, and it still counts toward today's trades. ${check}`, true);
     }
@@ -70,7 +72,7 @@ export function toToolResult(outcome: Outcome, ctx: ResultContext): CallToolResu
         broker: ctx.broker,
         ...common,
         requires_reauthorization: d.requires_reauthorization,
-        live_action: ctx.record,
+        ...liveAction,
       };
       if (outcome.step !== "gate") data.refused_step = outcome.step;
       if (d.breach) data.breach = { ...d.breach, proposed_action: d.proposed_action };

@@ -24,14 +24,15 @@
  * Cancels, leverage and trading stops take the same path as a batch of one,
  * without the lock, the journal or the count.
  */
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import type { CallToolResult } from "../tools/result.js";
 import { randomBytes } from "node:crypto";
 import type { BybitClient } from "../bybit/client.js";
 import type { Config } from "../config.js";
 import { errorMessage, LockError, RulesError } from "../errors.js";
 import { decide, loadRuleSet, type RuleSet } from "../gate/index.js";
 import { parseIsoTimestamp } from "../gate/time.js";
-import type { Decision, GateIntent, RawFacts } from "../gate/types.js";
+import { isProtectiveOrder, protectionOf } from "../gate/protective.js";
+import type { Decision, GateIntent, OrderRow, RawFacts } from "../gate/types.js";
 import type { Logger } from "../log.js";
 import type { AuditRecord } from "../state/index.js";
 import type { JournalOpen } from "../state/journal.js";
@@ -100,6 +101,11 @@ interface Settled extends Item {
   counted: boolean;
   /** Its journal entry was written. */
   journaled: boolean;
+  /**
+   * cancel_all while halted or expired: the entry orders it cancels one by
+   * one, keeping the protective ones (reduce-only, TP/SL, stops).
+   */
+  entryOrders?: { cancel: OrderRow[]; kept: OrderRow[] };
 }
 
 const NOTHING: GatherNeeds = { quote: false, exposure: false, openOrders: false };
@@ -318,16 +324,21 @@ export class TradingService {
   private async decideAll(items: Item[]): Promise<Settled[]> {
     const before = this.readLocal();
     // No exchange reads when the local files already refuse every call of the batch:
-    // no valid mandate refuses every tool; a halt refuses all but cancels, which read nothing.
+    // no valid mandate refuses every tool; a halt refuses all but cancels, and those
+    // read only the open orders, to tell entry orders from protective ones.
     const read = before.mandate.load.ok && !isHalted(before.halt);
-    const exchange = await readExchangeFacts(this.deps.client, items.map((i) => i.call.intent), read ? mergeNeeds(items.map((i) => i.call.tool)) : NOTHING);
-    if (!read) notRead(exchange);
+    const guarded = before.mandate.load.ok && this.guarded(before);
+    const cancels = items.some((i) => i.call.tool === "cancel_order" || i.call.tool === "cancel_all_orders");
+    const needs = read ? mergeNeeds(items.map((i) => i.call.tool)) : { ...NOTHING };
+    if (guarded && cancels) needs.openOrders = true;
+    const exchange = await readExchangeFacts(this.deps.client, items.map((i) => i.call.intent), needs);
+    if (!read) notRead(exchange, needs);
     const local = this.readLocal();
     const refs = mandateRefs(local.mandate);
     const landed = emptyLanded();
     const settled: Settled[] = [];
     for (const [index, item] of items.entries()) {
-      const intent = this.intentWithOrder(item.call, exchange);
+      const intent = this.intentWithOrder(item.call, exchange, needs);
       const quote = exchange.quotes.get(quoteKey(intent.category, intent.symbol));
       const raw = withLanded(
         {
@@ -347,15 +358,39 @@ export class TradingService {
       );
       const decision = await decide(this.ruleSet(), intent, raw, { maxQuoteAgeMs: this.opts.maxQuoteAgeMs });
       if (decision.allowed) land(landed, intent, decision, index);
-      const outcome: Outcome = decision.allowed ? { type: "unknown", detail: "not sent yet" } : { type: "refused", step: "gate", reason: decision.reason };
-      settled.push({ ...item, decisionId: newDecisionId(), decision, refs, mandateSha: local.mandate.sha256, outcome, counted: false, journaled: false });
+      let outcome: Outcome = decision.allowed ? { type: "unknown", detail: "not sent yet" } : { type: "refused", step: "gate", reason: decision.reason };
+      let entryOrders: Settled["entryOrders"];
+      if (decision.allowed && item.call.tool === "cancel_all_orders" && this.guarded(local)) {
+        if (exchange.openOrders === null) {
+          outcome = { type: "refused", step: "protective_orders", reason: `while trading is halted or the mandate expired, cancel_all cancels only entry orders, and the open orders could not be read (${exchange.openOrdersError ?? "not read"}); nothing was cancelled` };
+        } else {
+          const inScope = exchange.openOrders.filter((o) => inCancelScope(o, item.call.body));
+          entryOrders = { cancel: inScope.filter((o) => !isProtectiveOrder(o)), kept: inScope.filter(isProtectiveOrder) };
+        }
+      }
+      settled.push({ ...item, decisionId: newDecisionId(), decision, refs, mandateSha: local.mandate.sha256, outcome, counted: false, journaled: false, entryOrders });
     }
     return settled;
   }
 
-  /** An amend is decided on the order it changes, as found among the open orders. */
-  private intentWithOrder(call: NormalizedCall, exchange: ExchangeFacts): GateIntent {
+  /** Halted (or the halt unreadable) or the mandate expired: cancels then keep protective orders. */
+  private guarded(local: Local): boolean {
+    if (isHalted(local.halt)) return true;
+    if (!local.mandate.load.ok) return false;
+    const expires = parseIsoTimestamp(local.mandate.load.mandate.consent.expires_at);
+    return expires === null || this.clock.now() >= expires;
+  }
+
+  /**
+   * An amend is decided on the order it changes, as found among the open
+   * orders; a cancel carries the order it cancels when the open orders were
+   * read (undefined: not read, null: not found).
+   */
+  private intentWithOrder(call: NormalizedCall, exchange: ExchangeFacts, needs: GatherNeeds): GateIntent {
     const intent = { ...call.intent };
+    if (call.tool === "cancel_order" && needs.openOrders) {
+      intent.existingOrder = findOrder(exchange.openOrders, { orderId: call.orderId, orderLinkId: call.orderLinkId }, intent.category, intent.symbol);
+    }
     if (call.tool === "amend_order") {
       const existing = findOrder(exchange.openOrders, { orderId: call.orderId, orderLinkId: call.orderLinkId }, intent.category, intent.symbol);
       intent.existingOrder = existing;
@@ -481,6 +516,10 @@ export class TradingService {
     const go = settled.filter((s) => s.decision?.allowed && s.outcome.type === "unknown");
     await Promise.all(
       go.map(async (s) => {
+        if (s.entryOrders) {
+          s.outcome = await this.cancelEntryOrders(s, s.entryOrders);
+          return;
+        }
         const sentAt = this.clock.now();
         try {
           const res = await this.deps.client.post<Record<string, unknown>>(s.call.path, s.call.body, {
@@ -493,6 +532,28 @@ export class TradingService {
         }
       }),
     );
+  }
+
+  /** cancel_all while halted or expired: each entry order cancelled by id; protective orders stay. */
+  private async cancelEntryOrders(s: Settled, orders: NonNullable<Settled["entryOrders"]>): Promise<Outcome> {
+    const results = await Promise.all(
+      orders.cancel.map(async (o) => {
+        const body = { category: o.category, symbol: o.symbol, orderId: o.orderId };
+        try {
+          await this.deps.client.post("/v5/order/cancel", body, { beforeSend: this.lastCheck(s) });
+          return { orderId: o.orderId, orderLinkId: o.orderLinkId ?? "", ok: true as const };
+        } catch (err) {
+          return { orderId: o.orderId, orderLinkId: o.orderLinkId ?? "", ok: false as const, error: errorMessage(err) };
+        }
+      }),
+    );
+    const kept = orders.kept.map((o) => ({ orderId: o.orderId, orderLinkId: o.orderLinkId ?? "", kept_because: protectionOf(o).join(", ") }));
+    const response = { list: results.filter((r) => r.ok).map(({ orderId, orderLinkId }) => ({ orderId, orderLinkId })), kept_protective: kept };
+    const failed = results.filter((r) => !r.ok);
+    if (failed.length > 0) {
+      return { type: "rejected", retCode: null, retMsg: `${failed.length} of ${results.length} cancels failed: ${failed.map((f) => `${f.orderId} (${f.error})`).join("; ")}`, response: { ...response, failed } };
+    }
+    return { type: "accepted", response, note: `While halted or expired only entry orders are cancelled: ${results.length} cancelled, ${kept.length} protective kept.` };
   }
 
   private async afterForwardError(s: Settled, err: unknown, sentAt: number): Promise<Outcome> {
@@ -592,11 +653,26 @@ function newDecisionId(): string {
 }
 
 /** Not read is not empty: facts that were skipped stay unknown, so nothing could pass on them. */
-function notRead(exchange: ExchangeFacts): void {
+function notRead(exchange: ExchangeFacts, needs: GatherNeeds): void {
   exchange.positions = null;
   exchange.positionsError = "not read: the call was refused on local facts";
-  exchange.openOrders = null;
-  exchange.openOrdersError = exchange.positionsError;
+  if (!needs.openOrders) {
+    exchange.openOrders = null;
+    exchange.openOrdersError = exchange.positionsError;
+  }
+}
+
+/**
+ * Whether a resting order is one that cancel_all with this body would
+ * cancel. Conservative: a row that cannot be placed in scope is left alone.
+ */
+function inCancelScope(o: OrderRow, body: Record<string, unknown>): boolean {
+  if (o.category !== body.category) return false;
+  const symbol = String(o.symbol).toUpperCase();
+  if (typeof body.symbol === "string" && symbol !== body.symbol) return false;
+  if (typeof body.baseCoin === "string" && !symbol.startsWith(body.baseCoin)) return false;
+  if (typeof body.settleCoin === "string" && !symbol.endsWith(body.settleCoin)) return false;
+  return true;
 }
 
 /** The ledger's pointers to the mandate in force: its consent token hash and account_ref. */

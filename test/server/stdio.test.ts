@@ -1,0 +1,76 @@
+/**
+ * The stdio transport of the built server: closing stdin ends the process
+ * with exit code 0, and not before a tool call still running has finished
+ * (an order sent to the exchange gets its ledger record). Timing is in
+ * `npm run bench`, not here.
+ */
+import { spawn } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startSim, type Sim } from "../../src/sim/index.js";
+import { CLI, assertBuilt } from "../helpers/mcp.js";
+import { tempRuntime, type Runtime } from "../helpers/runtime.js";
+
+let sim: Sim;
+let rt: Runtime;
+beforeAll(async () => {
+  sim = await startSim({ markDrift: false });
+  rt = tempRuntime();
+  rt.writeMandate();
+});
+afterAll(async () => {
+  await sim?.close();
+  rt?.cleanup();
+});
+
+const line = (o: unknown) => `${JSON.stringify(o)}\n`;
+const INIT = line({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "t", version: "0" } } });
+
+function start() {
+  assertBuilt();
+  const child = spawn(process.execPath, [CLI], {
+    env: { PATH: process.env.PATH ?? "", VIBE_RUNTIME_ROOT: rt.root, BYBIT_BASE_URL: sim.url, BYBIT_API_KEY: sim.apiKey, BYBIT_API_SECRET: sim.apiSecret },
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+  let out = "";
+  child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+  const answered = (id: number) =>
+    new Promise<void>((resolve) => {
+      const check = () => (out.includes(`"id":${id}`) ? resolve() : setTimeout(check, 5));
+      check();
+    });
+  return { child, exited, answered };
+}
+
+describe("stdio transport", () => {
+  it("exits with code 0 when stdin closes", async () => {
+    const s = start();
+    s.child.stdin.write(INIT);
+    await s.answered(1);
+    s.child.stdin.end();
+    expect(await s.exited).toBe(0);
+  });
+
+  it("a gated order still running when stdin closes is finished and audited before the process exits", async () => {
+    sim.faults.set({ latencyMs: 300 });
+    const s = start();
+    s.child.stdin.write(INIT);
+    await s.answered(1);
+    s.child.stdin.write(line({ jsonrpc: "2.0", method: "notifications/initialized" }));
+    s.child.stdin.write(
+      line({ jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "bybit_place_order", arguments: { category: "linear", symbol: "BTCUSDT", side: "Buy", order_type: "Market", qty: "0.001" } } }),
+    );
+    // Close while the call is on its way to the (slow) exchange.
+    await new Promise((r) => setTimeout(r, 100));
+    s.child.stdin.end();
+    expect(await s.exited).toBe(0);
+    sim.faults.clear();
+    expect(sim.requests().filter((r) => r.path === "/v5/order/create")).toHaveLength(1);
+    const ledger = join(rt.live, "audit.jsonl");
+    expect(existsSync(ledger)).toBe(true);
+    const records = readFileSync(ledger, "utf8").trim().split("\n").map((l) => JSON.parse(l) as { outcome?: string });
+    expect(records.map((r) => r.outcome)).toContain("accepted");
+  });
+});
