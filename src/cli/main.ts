@@ -22,6 +22,7 @@ const COMMANDS: Record<string, Loader> = {
   "mandate show": async () => (await import("./mandate-show.js")).mandateShowCommand,
   rules: async () => (await import("./rules.js")).rulesCommand,
   audit: async () => (await import("./audit.js")).auditCommand,
+  console: async () => (await import("./console.js")).consoleCommand,
 };
 
 export const USAGE = `Usage: bybit-mcp [command] [options]
@@ -36,6 +37,7 @@ export const USAGE = `Usage: bybit-mcp [command] [options]
   mandate validate [FILE] | mandate status               check it / its live status
   rules test [DIR] | rules explain ... | rules lint      policy authors' tools
   audit tail [-n N] [--kind K] | audit verify            read / verify the ledger
+  console [--port 8003]                                  local web console (prints a login URL)
 
 Run 'bybit-mcp <command> --help' for a command's options.
 `;
