@@ -7,7 +7,7 @@
  *   4. a session cookie                        -> else 401 (a "log in" page)
  *   5. a POST: urlencoded body with the session's CSRF token -> else 403
  * Responses forbid framing, scripts and any fetch from elsewhere (CSP), are
- * never cached, and send no Referer (the login URL carries the token).
+ * never cached, and send a Referer only to the console itself.
  * Request logs carry the path only, never a query string or a cookie.
  */
 import { randomBytes } from "node:crypto";
@@ -64,7 +64,10 @@ const HEADERS: Record<string, string> = {
   "content-security-policy": "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
   "x-frame-options": "DENY",
   "x-content-type-options": "nosniff",
-  "referrer-policy": "no-referrer",
+  // Not no-referrer: with it a browser sends "Origin: null" on form posts, and the Origin check
+  // could not tell the console's own forms from a sandboxed page's. The login URL never stays the
+  // document URL (it redirects at once), so no Referer ever carries a token.
+  "referrer-policy": "same-origin",
   "cache-control": "no-store",
   "cross-origin-opener-policy": "same-origin",
   "cross-origin-resource-policy": "same-origin",

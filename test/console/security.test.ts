@@ -41,12 +41,13 @@ describe("login", () => {
     expect((await rig.raw("GET", "/login")).status).toBe(401);
   });
 
-  it("sends the headers that keep the page unframed, script-free and the token out of Referer", async () => {
+  it("sends the headers that keep the page unframed, script-free and uncached", async () => {
     const res = await rig.raw("GET", "/");
     expect(res.headers["content-security-policy"]).toContain("default-src 'none'");
     expect(res.headers["content-security-policy"]).toContain("frame-ancestors 'none'");
-    expect(res.headers["referrer-policy"]).toBe("no-referrer");
+    expect(res.headers["referrer-policy"]).toBe("same-origin");
     expect(res.headers["x-frame-options"]).toBe("DENY");
+    expect(res.headers["cache-control"]).toBe("no-store");
   });
 });
 
