@@ -25,6 +25,7 @@ const COMMANDS: Record<string, Loader> = {
   approvals: async () => (await import("./approvals.js")).approvalsCommand,
   approve: async () => (await import("./approvals.js")).approveCommand,
   reject: async () => (await import("./approvals.js")).rejectCommand,
+  console: async () => (await import("./console.js")).consoleCommand,
 };
 
 export const USAGE = `Usage: bybit-mcp [command] [options]
@@ -41,6 +42,7 @@ export const USAGE = `Usage: bybit-mcp [command] [options]
   audit tail [-n N] [--kind K] | audit verify            read / verify the ledger
   approvals [--all] [--json]                             paused orders waiting for you
   approve ID [--yes] | reject ID [--yes]                 let one paused order through once / refuse it
+  console [--port 8003]                                  local web console (prints a login URL)
 
 Run 'bybit-mcp <command> --help' for a command's options.
 `;
