@@ -14,7 +14,7 @@ import { writeOut as output } from "./output.js";
 const orderLinkId = z.string().regex(ORDER_LINK_ID, "order_link_id: at most 36 of A-Z a-z 0-9 - _");
 const orderId = z.string().min(1).max(64);
 /** An approval the user gave for exactly this order; it never approves anything by itself. */
-const approvalId = z.string().regex(/^apr_[0-9a-f]{32}$/, "approval_id: apr_ followed by 32 hex characters");
+const approvalId = z.string().regex(/^apr_[0-9a-f]{32}$/, "approval_id: apr_ and 32 hex");
 const coin = z.string().regex(/^[A-Za-z0-9]{1,20}$/);
 
 /** Arguments of bybit_place_order, shared with bybit_check_order. */
@@ -33,7 +33,6 @@ export const placeOrderInput = z.strictObject({
   position_idx: z.union([z.literal(0), z.literal(1), z.literal(2)]).optional(),
   market_unit: z.enum(["baseCoin", "quoteCoin"]).optional(),
   notional_usd: decimal.optional(),
-  approval_id: approvalId.optional(),
 });
 
 /**
@@ -67,9 +66,10 @@ export const placeOrder = defineTool({
   name: "bybit_place_order",
   title: "Place order",
   description:
-    "Place an order, checked first against the user's mandate. Returns status accepted, blocked (deny/pause_for_reauth, with reason), rejected or unknown. " +
+    "Place an order, checked first against the user's mandate. Returns accepted, blocked (with reason), rejected or unknown. " +
     "qty: base coin (linear/option), USD contracts (inverse), quote coin for spot Market Buy unless market_unit=baseCoin. notional_usd: your own USD estimate; the larger of it and the gate's is checked.",
-  input: placeOrderInput,
+  // approval_id: only the order itself goes through on an approval (bybit_check_order takes none).
+  input: placeOrderInput.extend({ approval_id: approvalId.optional() }),
   output,
   annotations: WRITE,
   handler: (a, deps) => gated(deps, "bybit_place_order", () => ({ ...normalizePlace(a), approvalId: a.approval_id })),
@@ -79,7 +79,7 @@ export const placeOrder = defineTool({
 export const amendOrder = defineTool({
   name: "bybit_amend_order",
   title: "Amend order",
-  description: "Change qty, price or TP/SL of a resting order (by order_id or order_link_id), checked against the mandate.",
+  description: "Change qty, price or TP/SL of a resting order, checked against the mandate.",
   input: z.strictObject({
     category,
     symbol,
@@ -112,7 +112,7 @@ export const cancelOrder = defineTool({
 export const cancelAllOrders = defineTool({
   name: "bybit_cancel_all_orders",
   title: "Cancel all orders",
-  description: "Cancel all resting orders of a category; linear/inverse need symbol, base_coin or settle_coin. Allowed during a halt; audited.",
+  description: "Cancel all resting orders of a category; linear/inverse need symbol, base_coin or settle_coin. During a halt: entry orders only.",
   input: z.strictObject({ category, symbol: symbol.optional(), base_coin: coin.optional(), settle_coin: coin.optional() }),
   output,
   annotations: WRITE,
@@ -123,7 +123,7 @@ export const cancelAllOrders = defineTool({
 export const setLeverage = defineTool({
   name: "bybit_set_leverage",
   title: "Set leverage",
-  description: "Set buy and sell leverage of a linear/inverse symbol. Above the mandate's max_leverage is denied.",
+  description: "Set leverage of a linear/inverse symbol; above the mandate max_leverage is denied.",
   input: z.strictObject({ category, symbol, leverage: decimal }),
   output,
   annotations: WRITE,
@@ -134,7 +134,7 @@ export const setLeverage = defineTool({
 export const setTradingStop = defineTool({
   name: "bybit_set_trading_stop",
   title: "Set trading stop",
-  description: "Set take-profit, stop-loss or trailing stop on a linear/inverse position (0 clears one). tpsl_mode defaults to Full. Needs a valid mandate and no halt.",
+  description: "Set take-profit, stop-loss or trailing stop on a linear/inverse position (0 clears one). tpsl_mode defaults to Full. Needs a mandate, no halt.",
   input: z.strictObject({
     category,
     symbol,

@@ -33,6 +33,7 @@ import { decide, loadRuleSet, type RuleSet } from "../gate/index.js";
 import { parseIsoTimestamp } from "../gate/time.js";
 import { isProtectiveOrder, protectionOf } from "../gate/protective.js";
 import type { Decision, GateIntent, OrderRow, RawFacts } from "../gate/types.js";
+import { environmentOf, type EnvironmentInfo } from "../environment.js";
 import type { Logger } from "../log.js";
 import type { AuditRecord } from "../state/index.js";
 import type { JournalOpen } from "../state/journal.js";
@@ -136,6 +137,7 @@ export class TradingService {
     this.clock = deps.clock ?? systemClock;
     this.stores = deps.stores;
     this.ctx = { sessionId: deps.config.sessionId, broker: this.broker };
+    this.environment = environmentOf(deps.config);
   }
 
   get broker(): string {
@@ -146,9 +148,8 @@ export class TradingService {
     return this.stores.paths;
   }
 
-  private get environment(): string {
-    return this.deps.config.network;
-  }
+  /** mainnet | testnet | demo | simulator | custom, the simulator proven by asking it (cached). */
+  readonly environment: () => Promise<EnvironmentInfo>;
 
   private get staleMs(): number {
     return this.opts.staleMs ?? this.deps.config.httpTimeoutMs + this.deps.config.recvWindow + 1000;
@@ -204,9 +205,13 @@ export class TradingService {
     this.startTimer.unref();
   }
 
-  /** Mandate, halt, counter, exposure and rules state (bybit_get_mandate_status, `mandate status`). */
-  status(): Promise<MandateStatus> {
-    return mandateStatus({ config: this.deps.config, client: this.deps.client, paths: this.paths, ruleSet: this.ruleSet(), nowMs: this.clock.now() });
+  /** Mandate, halt, counter, exposure and rules state, and the environment (bybit_get_mandate_status, `mandate status`). */
+  async status(): Promise<MandateStatus> {
+    const [status, env] = await Promise.all([
+      mandateStatus({ config: this.deps.config, client: this.deps.client, paths: this.paths, ruleSet: this.ruleSet(), nowMs: this.clock.now() }),
+      this.environment(),
+    ]);
+    return { ...status, environment: env.name };
   }
 
   /** Gather facts and decide, without forwarding, counting or auditing (bybit_check_order). */
@@ -707,11 +712,12 @@ export class TradingService {
             .catch((err: unknown) => this.deps.logger.error("could not close journal entries; they will be reconciled", { error: err }))
         : undefined,
     ]);
+    const environment = (await this.environment()).name;
     return settled.map((s, i) =>
       toToolResult(s.outcome, {
         remoteTool: s.remoteTool,
         broker: this.broker,
-        environment: this.environment,
+        environment,
         orderLinkId: s.call.orderLinkId,
         decision: s.decision,
         record: records[i] ?? null,
