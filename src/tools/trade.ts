@@ -8,6 +8,7 @@ import { IntentError, ORDER_LINK_ID, normalizeAmend, normalizeCancel, normalizeC
 import type { ServerDeps } from "../server/deps.js";
 import type { CallToolResult } from "./result.js";
 import { DecimalFormatError } from "../util/decimal.js";
+import { NO_CLIENT, type ToolContext } from "../server/elicit.js";
 import { category, decimal, defineTool, errorResult, side, symbol, WRITE } from "./common.js";
 import { writeOut as output } from "./output.js";
 
@@ -55,11 +56,24 @@ export function prepareCall(deps: ServerDeps, remoteTool: string, needs: string,
 }
 
 /** Normalize, then run through the gate and, on allow, to the exchange. */
-export async function gated(deps: ServerDeps, remoteTool: string, build: () => NormalizedCall): Promise<CallToolResult> {
+export async function gated(deps: ServerDeps, remoteTool: string, build: () => NormalizedCall, ctx: ToolContext = NO_CLIENT): Promise<CallToolResult> {
   const call = prepareCall(deps, remoteTool, "trades on your account", build);
   if ("content" in call) return call;
-  return (await deps.trading()).execute(call, remoteTool);
+  const trading = await deps.trading();
+  const result = await trading.execute(call, remoteTool);
+  const approval = (result.structuredContent as { approval?: { id: string; ask_user: string } } | undefined)?.approval;
+  if (!approval || !ctx.canAskAndWait()) return result;
+  // URL-mode elicitation: send the person to the console's page for this request. The URL
+  // grants nothing (approving needs the console's own session); only the request's file,
+  // approved by a person, lets the same call go on.
+  const answer = await ctx.elicitUrl({ message: approval.ask_user, url: `${deps.config.consoleUrl}/approvals/${approval.id}`, elicitationId: approval.id });
+  if (answer !== "accept") return result;
+  if ((await trading.awaitApproval(approval.id, ELICIT_WAIT_MS)) !== "approved") return result;
+  return trading.execute({ ...call, approvalId: approval.id }, remoteTool);
 }
+
+/** How long a call waits for the person after they accepted to open the approval page. */
+const ELICIT_WAIT_MS = 120_000;
 
 /** Place an order: forwarded only when the gate allows, with an orderLinkId for idempotency. */
 export const placeOrder = defineTool({
@@ -72,7 +86,7 @@ export const placeOrder = defineTool({
   input: placeOrderInput.extend({ approval_id: approvalId.optional() }),
   output,
   annotations: WRITE,
-  handler: (a, deps) => gated(deps, "bybit_place_order", () => ({ ...normalizePlace(a), approvalId: a.approval_id })),
+  handler: (a, deps, ctx) => gated(deps, "bybit_place_order", () => ({ ...normalizePlace(a), approvalId: a.approval_id }), ctx),
 });
 
 /** Amend a resting order; the larger of notional_usd and new qty x live price is checked. */
@@ -94,7 +108,7 @@ export const amendOrder = defineTool({
   }),
   output,
   annotations: WRITE,
-  handler: (a, deps) => gated(deps, "bybit_amend_order", () => ({ ...normalizeAmend(a), approvalId: a.approval_id })),
+  handler: (a, deps, ctx) => gated(deps, "bybit_amend_order", () => ({ ...normalizeAmend(a), approvalId: a.approval_id }), ctx),
 });
 
 /** Cancel one order. Reduces risk: passes a halt and an expired mandate; audited. */

@@ -241,6 +241,22 @@ export class TradingService {
     await Promise.race([all, new Promise((r) => setTimeout(r, timeoutMs).unref())]);
   }
 
+  /**
+   * Wait for a person's verdict on an approval request, polling its file
+   * (another process, the CLI or the console, writes it). Bounded by
+   * `timeoutMs` and the request's own expiry.
+   */
+  async awaitApproval(id: string, timeoutMs: number): Promise<"approved" | "rejected" | "consumed" | "expired" | "pending"> {
+    const store = this.stores.approvals;
+    const end = this.clock.now() + timeoutMs;
+    for (;;) {
+      const a = store?.get(id);
+      if (!a) return "expired";
+      if (a.status !== "pending" || this.closing || this.clock.now() >= end) return a.status;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+
   /** Nothing more goes on the wire: the last check before each send refuses ("not sent"). */
   stopSending(): void {
     this.closing = true;
