@@ -4,7 +4,7 @@
  * VIBE_TRADING_HOME (default ~/.vibe-trading) and the broker from
  * BYBIT_BROKER_KEY (default "bybit"). Read-only: never writes a file.
  */
-import { BybitMcpError, UsageError } from "../errors.js";
+import { BybitMcpError, UsageError, errorMessage } from "../errors.js";
 import { AUDIT_KINDS, AuditLedger, normalizeBrokerKey, resolveRuntimeRoot, runtimePaths, type RuntimePaths } from "../state/index.js";
 import { intOption, parse } from "./args.js";
 import { EXIT, type CliCommand, type CliIo } from "./types.js";
@@ -38,7 +38,7 @@ export const auditCommand: CliCommand = async (argv, io) => {
       io.stderr(`bybit-mcp: ${err.message}\n`);
       return EXIT.USAGE;
     }
-    io.stderr(`bybit-mcp: ${err instanceof Error ? err.message : String(err)}\n`);
+    io.stderr(`bybit-mcp: ${errorMessage(err)}\n`);
     return EXIT.CHECK_FAILED;
   }
 };

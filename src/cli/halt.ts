@@ -8,7 +8,7 @@
 import { clientFor, type BybitClient } from "../bybit/client.js";
 import { configSecrets, loadConfig, type Config } from "../config.js";
 import { existsSync } from "node:fs";
-import { ConfigError, LockError, UsageError } from "../errors.js";
+import { ConfigError, LockError, UsageError, errorMessage } from "../errors.js";
 import { loadMandate } from "../state/mandate-file.js";
 import { isProtectiveOrder, protectionOf } from "../gate/protective.js";
 import type { OrderRow, PositionRow } from "../gate/types.js";
@@ -63,7 +63,7 @@ function tryRecord(ledger: AuditLedger, config: Config, io: CliIo, kind: Kind, o
     record(ledger, config, kind, o);
     return true;
   } catch (err) {
-    io.stderr(`halt: could not audit "${o.intent}": ${err instanceof Error ? err.message : String(err)}\n`);
+    io.stderr(`halt: could not audit "${o.intent}": ${errorMessage(err)}\n`);
     return false;
   }
 }
@@ -146,7 +146,7 @@ async function cancelAndFlatten(client: BybitClient, ledger: AuditLedger, config
       io.stdout(`cancelled ${o.category} ${o.symbol} ${o.orderId}\n`);
     } catch (err) {
       failures++;
-      const msg = err instanceof Error ? err.message : String(err);
+      const msg = errorMessage(err);
       tryRecord(ledger, config, io, "order_cancelled", { intent: `cancel ${o.symbol} on halt`, request: { path: "/v5/order/cancel", body }, outcome: "error", error: msg });
       io.stderr(`halt: cancel ${o.symbol} ${o.orderId} failed: ${msg}\n`);
     }
@@ -178,7 +178,7 @@ async function cancelAndFlatten(client: BybitClient, ledger: AuditLedger, config
       io.stdout(`closed ${p.category} ${p.symbol} ${p.side} ${p.size}\n`);
     } catch (err) {
       failures++;
-      const msg = err instanceof Error ? err.message : String(err);
+      const msg = errorMessage(err);
       tryRecord(ledger, config, io, "order_rejected", { intent, request: { path: "/v5/order/create", body }, outcome: "error", error: msg, extra: { order_link_id: body.orderLinkId } });
       io.stderr(`halt: closing ${p.symbol} failed (${msg}); the orderLinkId was ${body.orderLinkId}\n`);
     }
@@ -203,7 +203,7 @@ export const unhaltCommand: CliCommand = async (argv, io) => {
   try {
     record(ledgerFor(config, paths), config, "halt_cleared", { intent: `unhalt ${scope === "global" ? "all brokers" : broker}`, outcome: "accepted", extra: { scope, broker } });
   } catch (err) {
-    io.stderr(`unhalt: the audit ledger could not record it, so the kill switch stays on: ${err instanceof Error ? err.message : String(err)}\n`);
+    io.stderr(`unhalt: the audit ledger could not record it, so the kill switch stays on: ${errorMessage(err)}\n`);
     return EXIT.CHECK_FAILED;
   }
   clearHalt(paths, scope);

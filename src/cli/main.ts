@@ -4,7 +4,7 @@
  * command's module (loaded on demand, so `serve` starts without loading the
  * policy tooling). Exit codes: 0 ok, 1 a check failed, 2 bad usage/config.
  */
-import { BybitMcpError } from "../errors.js";
+import { BybitMcpError, errorMessage } from "../errors.js";
 import { EXIT, type CliCommand, type CliIo } from "./types.js";
 
 type Loader = () => Promise<CliCommand>;
@@ -83,7 +83,7 @@ async function run(loader: Loader, argv: string[], io: CliIo): Promise<number> {
       io.stderr(`bybit-mcp: ${err.message}\n`);
       return EXIT.USAGE;
     }
-    io.stderr(`bybit-mcp: ${err instanceof Error ? err.message : String(err)}\n`);
+    io.stderr(`bybit-mcp: ${errorMessage(err)}\n`);
     return EXIT.CHECK_FAILED;
   }
 }
@@ -102,7 +102,7 @@ if (/(?:^|[\\/])(main\.js|bybit-mcp)$/.test(invoked)) {
       process.exitCode = code;
     },
     (err: unknown) => {
-      process.stderr.write(`bybit-mcp: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.stderr.write(`bybit-mcp: ${errorMessage(err)}\n`);
       process.exitCode = EXIT.CHECK_FAILED;
     },
   );

@@ -3,6 +3,7 @@
  * state files on every request (through the stores in `deps`), so records,
  * approvals and halts written by another process show without a restart.
  */
+import { errorMessage } from "../errors.js";
 import type { Config } from "../config.js";
 import type { Logger } from "../log.js";
 import type { ApprovalStore } from "../state/approvals.js";
@@ -51,5 +52,5 @@ export function redirect(location: string, text?: string, error = false): Reply 
 
 /** The one-sentence message of anything thrown, for a flash line. */
 export function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
+  return errorMessage(err);
 }

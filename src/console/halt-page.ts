@@ -9,7 +9,7 @@
  * exchange client and its lock); the page says to use the CLI for that.
  */
 import { existsSync } from "node:fs";
-import { clearHalt, readHalt, tripHalt } from "../state/halt.js";
+import { clearHalt, isHalted, readHalt, tripHalt } from "../state/halt.js";
 import type { AuditInput } from "../state/audit.js";
 import { messageOf, redirect, type ConsoleDeps, type Handler } from "./context.js";
 import { html, postForm } from "./html.js";
@@ -41,7 +41,7 @@ function haltRecord(deps: ConsoleDeps, kind: "halt_tripped" | "halt_cleared", in
 
 export const haltPage: Handler = ({ deps, session }) => {
   const h = readHalt(deps.paths);
-  const halted = h.global || h.broker || h.error !== undefined;
+  const halted = isHalted(h);
   const d = h.detail;
   const state = halted
     ? html`<div class="card halted" id="halt-state"><p class="state-bad">Trading is HALTED</p>

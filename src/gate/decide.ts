@@ -4,7 +4,7 @@
  * valid mandate all deny. Rules run in `order`; the first enforced rule that
  * fails decides; shadow rules are explained but never decide.
  */
-import { RulesError } from "../errors.js";
+import { RulesError, errorMessage } from "../errors.js";
 import { decSub, decToNumber, isDecimal, toDecimalString } from "../util/decimal.js";
 import { explainConditions, runRules, type RuleRun } from "./engine.js";
 import { buildFacts, type BuildFactsOptions, type Facts } from "./facts.js";
@@ -69,7 +69,7 @@ function withFacts(d: Decision, facts: Record<string, unknown>): Decision {
 }
 
 function gateError(ruleSet: RuleSet | RulesError, facts: Facts | null, intent: GateIntent, err: unknown): Decision {
-  const why = err instanceof Error ? err.message : String(err);
+  const why = errorMessage(err);
   const revision = ruleSet instanceof RulesError ? "invalid" : (ruleSet?.rules_revision ?? "invalid");
   return refuse(facts, intent, GATE_ERROR, `the gate could not evaluate this call and denies it: ${why}`, ["gate"], revision, []);
 }

@@ -49,7 +49,7 @@
  */
 import { createHash, type Hash } from "node:crypto";
 import { constants, fstatSync, fsyncSync, ftruncateSync, openSync, type BigIntStats } from "node:fs";
-import { AuditError } from "../errors.js";
+import { AuditError, errorMessage } from "../errors.js";
 import { buildRecord, type AuditInput, type AuditRecord } from "./audit-record.js";
 import {
   activeStart,
@@ -135,7 +135,7 @@ interface PendingWrite {
 }
 
 function errorText(err: unknown): string {
-  return errCode(err) ?? (err instanceof Error ? err.message : String(err));
+  return errCode(err) ?? (errorMessage(err));
 }
 
 function asAuditError(err: unknown): AuditError {

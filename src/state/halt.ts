@@ -25,6 +25,11 @@ import { readStateFile, readStateFileAsync, type StateRead } from "./read-file.j
 type Scope = "global" | "broker";
 type Presence = { present: boolean; error?: string };
 
+/** A halt that is tripped (global or broker), or whose location could not be checked: trading stops either way. */
+export function isHalted(h: HaltState): boolean {
+  return h.global || h.broker || h.error !== undefined;
+}
+
 /** Read both switches; never throws. Global wins for attribution (`detail`). */
 export function readHalt(paths: RuntimePaths): HaltState {
   const { state, scope } = haltState(probe(paths.globalHalt), probe(paths.brokerHalt));

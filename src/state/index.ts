@@ -1,6 +1,6 @@
 /** The state layer: runtime paths, kill switch, trade counter, order lock, redaction, audit ledger. */
 export { resolveRuntimeRoot, normalizeBrokerKey, runtimePaths, type RuntimePaths } from "./paths.js";
-export { readHalt, readHaltAsync, tripHalt, clearHalt } from "./halt.js";
+export { readHalt, readHaltAsync, tripHalt, clearHalt, isHalted } from "./halt.js";
 export { readTradesToday, readTradesTodayAsync, incrementTradesToday, incrementTradesTodayAsync, releaseTradesToday, utcDate } from "./counter.js";
 export { readStateFile, readStateFileAsync, fileKind, type StateRead, type StateReadFailure, type StateReadOptions } from "./read-file.js";
 export { withOrderLock } from "./lock.js";

@@ -55,10 +55,7 @@ export interface Clock {
 
 export const systemClock: Clock = { now: () => Date.now() };
 
-/** A halt that is tripped, or whose location could not be checked. */
-export function isHalted(h: HaltState): boolean {
-  return h.global || h.broker || Boolean(h.error);
-}
+export { isHalted } from "../state/halt.js";
 
 /** The stores over the runtime root's files (Vibe-Trading's layout plus our journal). */
 export function fileStores(paths: RuntimePaths | null, ledgerPaths: RuntimePaths, extraSecrets: string[], opts: { approvalTtlMs?: number } = {}): Stores {
