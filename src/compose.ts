@@ -15,7 +15,7 @@ export function storesFor(config: Config): Stores {
   const paths = config.brokerKey ? runtimePaths(config.runtimeRoot, config.brokerKey) : null;
   // The ledger lives at live/audit.jsonl whatever the broker.
   const ledgerPaths = paths ?? runtimePaths(config.runtimeRoot, "invalid-broker-key");
-  return fileStores(paths, ledgerPaths, configSecrets(config));
+  return fileStores(paths, ledgerPaths, configSecrets(config), { approvalTtlMs: config.approvalTtlMs });
 }
 
 export function createTradingService(

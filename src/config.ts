@@ -33,6 +33,8 @@ export interface Config {
   readonly httpHost: string;
   readonly httpPort: number;
   readonly httpToken: string;
+  /** Where `bybit-mcp console` serves (BYBIT_MCP_CONSOLE_URL): URL-mode elicitation points the user at its approval page. */
+  readonly consoleUrl: string;
   /** How long an approval request stays open (BYBIT_MCP_APPROVAL_TTL, seconds; default 600). */
   readonly approvalTtlMs: number;
   /** Test hook (BYBIT_MCP_CRASH_AT): kill the process at that point of the write path. Never set it for real use. */
@@ -89,6 +91,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     httpHost: str(env, "BYBIT_MCP_HOST") || "127.0.0.1",
     httpPort: integer(env, "BYBIT_MCP_PORT", 8001, { min: 1, max: 65_535 }),
     httpToken: str(env, "BYBIT_MCP_HTTP_TOKEN"),
+    consoleUrl: str(env, "BYBIT_MCP_CONSOLE_URL") ? httpUrl(str(env, "BYBIT_MCP_CONSOLE_URL"), "BYBIT_MCP_CONSOLE_URL") : "http://127.0.0.1:8003",
     // A day at most: an approval is for one order the user is looking at now, not a standing waiver.
     approvalTtlMs: integer(env, "BYBIT_MCP_APPROVAL_TTL", 600, { min: 1, max: 86_400 }) * 1000,
     crashAt: crashPoint(env),

@@ -9,7 +9,8 @@ export { buildDeps, makeLogger } from "./cli/serve.js";
 export { loadConfig, configSecrets, type Config } from "./config.js";
 export { BybitClient, clientFor, type BybitClientOptions, type BybitResponse } from "./bybit/client.js";
 export { sign, buildQuery } from "./bybit/signer.js";
-export { decide, buildFacts, loadMandate, validateMandate, loadRuleSet, lintRuleSet, type RuleSet } from "./gate/index.js";
+export { decide, buildFacts, validateMandate, loadRuleSet, lintRuleSet, type RuleSet } from "./gate/index.js";
+export { loadMandate, loadMandateAsync } from "./state/mandate-file.js";
 export type * from "./gate/types.js";
 export { TradingService, type TradingOptions } from "./trading/service.js";
 export {

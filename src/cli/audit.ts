@@ -15,8 +15,10 @@ const HELP = `Usage: bybit-mcp audit tail [-n N] [--kind K]
   tail     print the last N records of live/audit.jsonl as JSON lines, oldest
            first (default 20); --kind keeps one kind (${AUDIT_KINDS.join(", ")})
   verify   walk the hash chain in live/audit_chain.jsonl (and sealed
-           audit_chain.NNNN.jsonl segments); exit 0 if intact, 1 with the
-           first broken seq and why
+           audit_chain.NNNN.jsonl segments) and check it still holds the tip
+           this server last wrote (live/.audit_chain_tip.json), so a chain cut
+           back or rewritten is caught; exit 0 if intact, 1 with the first
+           broken seq, the file and why
 
 Files live under VIBE_RUNTIME_ROOT, else VIBE_TRADING_HOME, else ~/.vibe-trading.
 `;

@@ -14,7 +14,7 @@ import { AuditLedger } from "../state/audit.js";
 import { runtimePaths } from "../state/paths.js";
 import { redact } from "../state/redact.js";
 import { mandateStatus } from "../trading/status.js";
-import { environmentOf } from "../console/environment.js";
+import { environmentOf } from "../environment.js";
 import { startConsole } from "../console/server.js";
 import { intOption, parse } from "./args.js";
 import { EXIT, type CliCommand } from "./types.js";

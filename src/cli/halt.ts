@@ -9,7 +9,7 @@ import { clientFor, type BybitClient } from "../bybit/client.js";
 import { configSecrets, loadConfig, type Config } from "../config.js";
 import { existsSync } from "node:fs";
 import { ConfigError, LockError, UsageError } from "../errors.js";
-import { loadMandate } from "../gate/index.js";
+import { loadMandate } from "../state/mandate-file.js";
 import { isProtectiveOrder, protectionOf } from "../gate/protective.js";
 import type { OrderRow, PositionRow } from "../gate/types.js";
 import { AuditLedger, clearHalt, normalizeBrokerKey, runtimePaths, tripHalt, withOrderLock, type RuntimePaths } from "../state/index.js";

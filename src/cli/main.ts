@@ -22,6 +22,9 @@ const COMMANDS: Record<string, Loader> = {
   "mandate show": async () => (await import("./mandate-show.js")).mandateShowCommand,
   rules: async () => (await import("./rules.js")).rulesCommand,
   audit: async () => (await import("./audit.js")).auditCommand,
+  approvals: async () => (await import("./approvals.js")).approvalsCommand,
+  approve: async () => (await import("./approvals.js")).approveCommand,
+  reject: async () => (await import("./approvals.js")).rejectCommand,
   console: async () => (await import("./console.js")).consoleCommand,
 };
 
@@ -37,6 +40,8 @@ export const USAGE = `Usage: bybit-mcp [command] [options]
   mandate validate [FILE] | mandate status               check it / its live status
   rules test [DIR] | rules explain ... | rules lint      policy authors' tools
   audit tail [-n N] [--kind K] | audit verify            read / verify the ledger
+  approvals [--all] [--json]                             paused orders waiting for you
+  approve ID [--yes] | reject ID [--yes]                 let one paused order through once / refuse it
   console [--port 8003]                                  local web console (prints a login URL)
 
 Run 'bybit-mcp <command> --help' for a command's options.

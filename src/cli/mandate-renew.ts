@@ -6,7 +6,7 @@
  * one whose caps were shown.
  */
 import { UsageError } from "../errors.js";
-import { loadMandate } from "../gate/mandate.js";
+import { loadMandate } from "../state/mandate-file.js";
 import { commitMandate, DEFAULT_LIFETIME_DAYS, type MandateTerms } from "../state/consent.js";
 import { parse } from "./args.js";
 import { mandateContext, reportCommit, termsLines } from "./mandate-common.js";

@@ -4,7 +4,7 @@
  * files are. Reads files only: no API key, no network.
  */
 import { parseIsoTimestamp } from "../gate/time.js";
-import { loadMandate } from "../gate/mandate.js";
+import { loadMandate } from "../state/mandate-file.js";
 import { findConsentRecord } from "../state/consent.js";
 import { parse } from "./args.js";
 import { mandateContext, termsLines, timeLeft } from "./mandate-common.js";

@@ -7,7 +7,8 @@
  */
 import { resolve } from "node:path";
 import { UsageError } from "../errors.js";
-import { loadMandate, parseIsoTimestamp } from "../gate/index.js";
+import { parseIsoTimestamp } from "../gate/index.js";
+import { loadMandate } from "../state/mandate-file.js";
 import { normalizeBrokerKey, resolveRuntimeRoot, runtimePaths } from "../state/paths.js";
 import { formatValue } from "../gate/format.js";
 import { parse } from "./args.js";

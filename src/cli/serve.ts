@@ -39,6 +39,9 @@ export function buildDeps(config: Config, logger: Logger): ServerDeps {
     hasCredentials: config.apiKey !== "" && config.apiSecret !== "",
     client: getClient,
     trading: getTrading,
+    stopSending: async () => {
+      if (trading) (await trading).stopSending();
+    },
     close: async () => {
       // Calls not yet on the wire are refused as "not sent"; those sent are recorded before the pool closes.
       if (trading) await (await trading).shutdown();
@@ -93,7 +96,13 @@ export const serveCommand: CliCommand = async (argv, io) => {
       }
       return createServer(deps).server;
     };
-    await serveStdio(newServer, toolCallsSettled, (err) => logger.warn("mcp transport error", { error: err }));
+    // The client is gone: nothing more is sent (a call still deciding is recorded as not sent), and
+    // what is already on the wire finishes and gets its ledger record.
+    const drain = async () => {
+      await deps.stopSending();
+      await toolCallsSettled();
+    };
+    await serveStdio(newServer, drain, (err) => logger.warn("mcp transport error", { error: err }));
     // The client is gone and every tool call has finished (a sent order has its ledger record). What
     // could still hold the event loop is background work only: the warm-up (loading the write path,
     // compiling the rules), the first clock sync, idle keep-alive sockets. Waiting for it cost
@@ -112,6 +121,7 @@ export const serveCommand: CliCommand = async (argv, io) => {
     process.once("SIGINT", resolve);
     process.once("SIGTERM", resolve);
   });
+  await deps.stopSending();
   await http.close();
   await deps.close();
   return EXIT.OK;

@@ -12,7 +12,7 @@
  */
 import { termsLines } from "../cli/mandate-common.js";
 import { FIELDS, termsOf as termsOfAnswers, warnings, type FieldName, type FieldValues } from "../cli/mandate-terms.js";
-import { loadMandate } from "../gate/mandate.js";
+import { loadMandate } from "../state/mandate-file.js";
 import type { Mandate } from "../gate/types.js";
 import { commitMandate, currentMandate, DEFAULT_LIFETIME_DAYS, type CommitOutcome, type MandateTerms } from "../state/consent.js";
 import { messageOf, redirect, type ConsoleDeps, type Handler, type Reply } from "./context.js";

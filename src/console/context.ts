@@ -10,7 +10,7 @@ import type { AuditLedger } from "../state/audit.js";
 import type { RuntimePaths } from "../state/paths.js";
 import type { MandateStatus } from "../trading/status.js";
 import type { Session } from "./auth.js";
-import type { EnvironmentInfo } from "./environment.js";
+import type { EnvironmentInfo } from "../environment.js";
 import type { Html } from "./html.js";
 
 export interface ConsoleDeps {

@@ -5,7 +5,7 @@
  */
 import type { Session } from "./auth.js";
 import type { Section } from "./context.js";
-import type { EnvironmentInfo } from "./environment.js";
+import type { EnvironmentInfo } from "../environment.js";
 import { html, type Html } from "./html.js";
 
 const NAV: [Section, string, string][] = [

@@ -6,7 +6,7 @@
  * API keys, and without them the page says "not read" instead of guessing.
  */
 import { formatValue } from "../gate/format.js";
-import { loadMandate } from "../gate/mandate.js";
+import { loadMandate } from "../state/mandate-file.js";
 import { parseIsoTimestamp } from "../gate/time.js";
 import type { Mandate } from "../gate/types.js";
 import { timeLeft } from "../cli/mandate-common.js";

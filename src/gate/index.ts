@@ -1,8 +1,8 @@
 /**
  * The mandate gate's public API. The write path gathers RawFacts (I/O), then
- * calls decide(); everything here is pure except loading files.
+ * calls decide(). Mandate files are read by src/state/mandate-file.ts.
  */
-export { loadMandate, validateMandate, brokerKeyProblem } from "./mandate.js";
+export { validateMandate, mandateFailure, brokerKeyProblem } from "./mandate.js";
 export {
   loadRuleSet,
   loadRuleSetOrError,

@@ -26,13 +26,18 @@ export function parseIsoTimestamp(text: unknown): number | null {
   const ms = Date.UTC(year, month - 1, day, hour, minute, second, millis);
   // Date.UTC rolls Feb 30 over to March: refuse dates that do not exist.
   if (new Date(ms).getUTCDate() !== day) return null;
-  return ms - offsetMinutes(m[8]) * 60_000;
+  const offset = offsetMinutes(m[8]);
+  return offset === null ? null : ms - offset * 60_000;
 }
 
-function offsetMinutes(zone: string | undefined): number {
+/** The offset in minutes, or null when it is no real offset: Python's fromisoformat refuses beyond ±23:59 (e.g. -99:99, +24:00). */
+function offsetMinutes(zone: string | undefined): number | null {
   if (!zone || zone === "Z" || zone === "z") return 0;
   const digits = zone.slice(1).replace(":", "");
-  const minutes = Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2, 4));
+  const hours = Number(digits.slice(0, 2));
+  const mins = Number(digits.slice(2, 4));
+  if (hours > 23 || mins > 59) return null;
+  const minutes = hours * 60 + mins;
   return zone.startsWith("-") ? -minutes : minutes;
 }
 

@@ -15,6 +15,8 @@ export interface ServerDeps {
   hasCredentials: boolean;
   client(): Promise<BybitClient>;
   trading(): Promise<TradingService>;
+  /** From now on nothing more is sent: calls not yet on the wire are refused and recorded as not sent. */
+  stopSending(): Promise<void>;
   /** Close what was opened (the client's connection pool). */
   close(): Promise<void>;
 }

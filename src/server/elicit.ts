@@ -37,6 +37,13 @@ export interface UrlElicitation {
 export interface ToolContext {
   /** True when the client declared `elicitation: {url: {}}`. */
   clientSupportsUrlElicitation(): boolean;
+  /**
+   * True when the call can ask and then wait in place for the person (a
+   * 2025-11-25 connection, which answers elicitation/create mid-call). A
+   * 2026-07-28 call re-runs the handler instead, so the write path gives
+   * those clients the approval envelope.
+   */
+  canAskAndWait(): boolean;
   /** Ask the user through the client; "unsupported" when it cannot, without asking. */
   elicitUrl(req: UrlElicitation): Promise<ElicitOutcome>;
 }
@@ -55,6 +62,7 @@ export class InputRequiredSignal extends Error {
 /** A ToolContext that never elicits, for calls made outside an MCP request (library use, tests). */
 export const NO_CLIENT: ToolContext = {
   clientSupportsUrlElicitation: () => false,
+  canAskAndWait: () => false,
   elicitUrl: () => Promise.resolve("unsupported"),
 };
 
@@ -69,6 +77,7 @@ export function toolContext(server: McpServer, ctx: ServerContext): ToolContext 
   const supportsUrl = () => capabilities()?.elicitation?.url !== undefined;
   return {
     clientSupportsUrlElicitation: supportsUrl,
+    canAskAndWait: () => !modern && supportsUrl(),
     async elicitUrl(req) {
       if (!supportsUrl()) return "unsupported";
       if (modern) {

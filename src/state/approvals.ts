@@ -24,7 +24,7 @@ import { ApprovalError, LockError, StateError } from "../errors.js";
 import { atomicWriteFile, closeQuietly, ensureDir, errCode, sleepSync, tryFlockExclusive } from "./fsio.js";
 import type { RuntimePaths } from "./paths.js";
 import { canonicalJson } from "./pyjson.js";
-import { readStateFileSync } from "./read-file.js";
+import { readStateFile } from "./read-file.js";
 
 export type ApprovalStatus = "pending" | "approved" | "rejected" | "consumed" | "expired";
 export const APPROVAL_STATUSES: readonly ApprovalStatus[] = ["pending", "approved", "rejected", "consumed", "expired"];
@@ -155,10 +155,17 @@ export class ApprovalStore {
     return out.sort((a, b) => (a.created_at === b.created_at ? (a.id < b.id ? 1 : -1) : a.created_at < b.created_at ? 1 : -1));
   }
 
-  /** A person's verdict: only a pending, unexpired request; else ApprovalError with a clear sentence. */
-  decide(id: string, verdict: "approved" | "rejected", by: "cli" | "console", note?: string): ApprovalRequest {
+  /**
+   * A person's verdict: only a pending, unexpired request; else ApprovalError
+   * with a clear sentence. `seenOrderHash`, when given, is the order_hash of
+   * what the person was shown: a file that changed since then is refused.
+   */
+  decide(id: string, verdict: "approved" | "rejected", by: "cli" | "console", note?: string, seenOrderHash?: string): ApprovalRequest {
     return this.transition(id, (r, now) => {
       if (r.status !== "pending") throw new ApprovalError(`${id} was already ${pastTense(r)}; nothing was changed`, id, r.status);
+      if (seenOrderHash !== undefined && seenOrderHash !== r.order_hash) {
+        throw new ApprovalError(`${id} no longer holds the order you were shown; nothing was changed`, id, r.status);
+      }
       const next: ApprovalRequest = { ...r, status: verdict, decided_at: new Date(now).toISOString(), decided_by: by };
       if (note !== undefined && note.trim() !== "") next.decided_note = note.trim().slice(0, MAX_NOTE_CHARS);
       return next;
@@ -202,7 +209,7 @@ export class ApprovalStore {
 
   private readStored(id: string): ApprovalRequest | null {
     if (!APPROVAL_ID_RE.test(id)) return null;
-    const read = readStateFileSync(this.file(id), MAX_FILE_BYTES);
+    const read = readStateFile(this.file(id), { maxBytes: MAX_FILE_BYTES });
     if (!read.ok) return null;
     let value: unknown;
     try {

@@ -12,14 +12,7 @@
  * we do not.) The chain is checked before anything is written, so a refused
  * append leaves both files untouched.
  *
- * Outcomes. Vibe-Trading's enum is accepted | filled | rejected | error |
- * blocked. Its writer does not check it, but its readers and UI only know
- * those five, so our two extra states are mapped onto it: an input outcome
- * "pending" (written BEFORE the order is sent, carrying the orderLinkId) or
- * "unknown" (the call may have reached Bybit, no answer) is recorded as
- * outcome "error" with our extra key `status: "pending" | "unknown"` and, when
- * the caller gave none, an `error` sentence saying so. A Vibe-Trading reader
- * therefore never mistakes such a record for a success.
+ * Records are built in audit-record.ts (outcome mapping there).
  *
  * Speed. ledger.py verifies the whole chain before every append (O(n)
  * parsing and hashing). Here the full chain is verified the first time this
@@ -35,98 +28,58 @@
  *  - anything else (shrunk, replaced, rewritten): full verification again.
  * So a chain broken by anyone else is still refused, while steady appends
  * cost O(1) and interleaved appends cost a hash of the file, not a re-parse.
+ *
+ * Across processes. The tip this server last wrote is kept in
+ * live/.audit_chain_tip.json (chain-tip.ts); whenever the chain is read in
+ * full, or grew under us, it must still hold that seq with that hash, so a
+ * chain cut back to a valid prefix or rewritten is refused. The first full
+ * read of a process also repairs a torn chain tail and copies our records
+ * that a crash left in one file only into the other (reconcile.ts).
+ *
+ * Torn lines. A crash mid-append can leave a last line without its newline.
+ * In audit.jsonl a "\n" is written before our records, so the fragment stays
+ * one malformed line (tail() skips it) and cannot swallow our record. In the
+ * chain a fragment that does not parse is cut off instead: newline-terminated,
+ * it would stay in the middle of the chain for ever, and every verifier (ours,
+ * `audit verify`, Vibe-Trading's ledger.py, which refuses to append after a
+ * malformed line) would report the chain broken at it from then on. Cutting
+ * removes only bytes that never formed a record (that append never returned),
+ * and its audit.jsonl copy, written first, is chained again by reconcile. A
+ * last line that parses but only lacks its newline is kept and terminated.
  */
-import { createHash, randomUUID, type Hash } from "node:crypto";
-import { fstatSync, fsyncSync, openSync, readSync, type BigIntStats } from "node:fs";
+import { createHash, type Hash } from "node:crypto";
+import { constants, fstatSync, fsyncSync, ftruncateSync, openSync, type BigIntStats } from "node:fs";
 import { AuditError } from "../errors.js";
-import { activeStart, CHAIN_KEYS, recordHash, verifyChainFiles, walkChain, type ChainTip, type WalkResult } from "./chain.js";
+import { buildRecord, type AuditInput, type AuditRecord } from "./audit-record.js";
+import {
+  activeStart,
+  recordHash,
+  segmentSeqAt,
+  verifyChainFiles,
+  walkChain,
+  type ChainTip,
+  type SeqAt,
+  type WalkResult,
+} from "./chain.js";
+import { readTipFile, tipBreak, writeTipFile, writeTipFileAsync, type TipFile } from "./chain-tip.js";
 import { closeQuietly, ensureDir, errCode, fsyncAsync, fsyncDir, sleepSync, tryFlockExclusive, writeAll } from "./fsio.js";
 import type { RuntimePaths } from "./paths.js";
 import { pyDumps } from "./pyjson.js";
-import { redact } from "./redact.js";
+import { fileKind } from "./read-file.js";
+import { ChainScan, planReconcile } from "./reconcile.js";
+import { endsWithNewline, lastBytesEqual, lastLineOf, readAll, tornCut } from "./chain-bytes.js";
 import { readLinesFromEnd } from "./tail.js";
 
-export type AuditKind =
-  | "order_placed"
-  | "order_cancelled"
-  | "order_rejected"
-  | "mandate_committed"
-  | "breach"
-  | "halt_tripped"
-  | "halt_cleared";
-export type AuditOutcome = "accepted" | "filled" | "rejected" | "error" | "blocked";
-
-export const AUDIT_KINDS: readonly AuditKind[] = [
-  "order_placed",
-  "order_cancelled",
-  "order_rejected",
-  "mandate_committed",
-  "breach",
-  "halt_tripped",
-  "halt_cleared",
-];
-export const AUDIT_OUTCOMES: readonly AuditOutcome[] = ["accepted", "filled", "rejected", "error", "blocked"];
-
-/** Vibe-Trading's record keys, in its order. */
-export const BASE_KEYS = [
-  "audit_id",
-  "ts",
-  "session_id",
-  "kind",
-  "intent_normalized",
-  "mandate_snapshot_ref",
-  "consent_record_ref",
-  "broker_request",
-  "broker_response",
-  "outcome",
-  "gate_decision",
-  "server",
-  "remote_tool",
-  "error",
-] as const;
-
-export interface AuditInput {
-  kind: AuditKind;
-  session_id: string;
-  /** e.g. "buy $100.00 BTCUSDT (linear)"; null when no intent was parsed. */
-  intent_normalized: string | null;
-  /** The mandate's consent_token_sha256. */
-  mandate_snapshot_ref: string | null;
-  /** The mandate's consent.account_ref. */
-  consent_record_ref: string | null;
-  broker_request: unknown;
-  broker_response: unknown;
-  outcome: AuditOutcome | "pending" | "unknown";
-  gate_decision: unknown;
-  server: string;
-  remote_tool: string;
-  error: string | null;
-  /** Our own keys (decision id, rules revision, facts, orderLinkId...), written after Vibe-Trading's. */
-  extra?: Record<string, unknown>;
-}
-
-/** One ledger record as written to audit.jsonl (redacted). */
-export interface AuditRecord {
-  audit_id: string;
-  ts: string;
-  session_id: string;
-  kind: AuditKind;
-  intent_normalized: string | null;
-  mandate_snapshot_ref: string | null;
-  consent_record_ref: string | null;
-  broker_request: unknown;
-  broker_response: unknown;
-  outcome: AuditOutcome;
-  gate_decision: unknown;
-  server: string;
-  remote_tool: string;
-  error: string | null;
-  /** Present when the input outcome was "pending" or "unknown" (outcome is then "error"). */
-  status?: "pending" | "unknown";
-  /** Where redaction replaced something (dot paths); always present on our records. */
-  redacted_paths?: string[];
-  [extra: string]: unknown;
-}
+export {
+  AUDIT_KINDS,
+  AUDIT_OUTCOMES,
+  BASE_KEYS,
+  buildRecord,
+  type AuditInput,
+  type AuditKind,
+  type AuditOutcome,
+  type AuditRecord,
+} from "./audit-record.js";
 
 export interface VerifyResult {
   ok: boolean;
@@ -137,13 +90,6 @@ export interface VerifyResult {
   file?: string;
   line?: number;
 }
-
-const STATUS_ERROR = {
-  pending: "outcome pending: recorded before the order was sent; a later record gives the result",
-  unknown: "outcome unknown: the request may have reached Bybit but no answer arrived",
-} as const;
-
-const RESERVED = new Set<string>([...BASE_KEYS, ...CHAIN_KEYS, "status", "redacted_paths"]);
 
 /** Chain state this process last left, per chain file (so every ledger instance shares it). */
 interface KnownTip extends ChainTip {
@@ -159,16 +105,37 @@ const knownTips = new Map<string, KnownTip>();
 /** The last async append queued per chain file in this process. */
 const inFlight = new Map<string, Promise<void>>();
 
+/** The chain tip an append extends, as verifiedTip found it. */
+interface VerifiedTip extends ChainTip {
+  created: boolean;
+  needsNewline: boolean;
+  digest: Hash;
+  /** The last line of the chain as it stands (undefined when empty or unknown). */
+  lastLine?: Buffer;
+  /** The remembered tip file when it was read (undefined on the fast path or when there is none). */
+  tipFile?: TipFile;
+  /** Set when the chain was read in full: what reconcile compares against audit.jsonl. */
+  scan?: ChainScan;
+  /** No record at all in the chain history (no segments, empty active file). */
+  historyEmpty: boolean;
+}
+
 interface PendingWrite {
   records: AuditRecord[];
   chainFd: number;
-  auditFd: number;
-  tip: ChainTip & { created: boolean; needsNewline: boolean; digest: Hash };
+  /** Undefined when nothing went to audit.jsonl (a reconcile with nothing to copy there). */
+  auditFd: number | undefined;
+  tip: VerifiedTip;
   seq: number;
   hash: string;
   bytes: Buffer;
-  last: Buffer;
+  last: Buffer | undefined;
+  copied: { toChain: number; toAudit: number };
   close: () => void;
+}
+
+function errorText(err: unknown): string {
+  return errCode(err) ?? (err instanceof Error ? err.message : String(err));
 }
 
 function asAuditError(err: unknown): AuditError {
@@ -203,7 +170,7 @@ export class AuditLedger {
     if (inputs.length === 0) return [];
     const w = this.write(inputs);
     try {
-      fsyncSync(w.auditFd);
+      fsyncSync(w.auditFd as number);
       fsyncSync(w.chainFd);
       return this.settle(w);
     } catch (err) {
@@ -223,20 +190,86 @@ export class AuditLedger {
    */
   appendManyAsync(inputs: AuditInput[]): Promise<AuditRecord[]> {
     if (inputs.length === 0) return Promise.resolve([]);
-    const key = this.paths.auditChain;
-    const go = async (): Promise<AuditRecord[]> => {
+    return this.enqueue(async () => {
       // Everything up to the fsyncs runs synchronously when nothing is queued,
       // so the caller's next synchronous work overlaps the fsyncs.
       const w = this.write(inputs);
       try {
-        await Promise.all([fsyncAsync(w.auditFd), fsyncAsync(w.chainFd)]);
-        return this.settle(w);
+        await Promise.all([fsyncAsync(w.auditFd as number), fsyncAsync(w.chainFd)]);
+        return await this.settleAsync(w);
       } catch (err) {
         throw asAuditError(err);
       } finally {
         w.close();
       }
-    };
+    });
+  }
+
+  /**
+   * Copy our records that stand in one ledger file only into the other (a
+   * crash between the two writes), repair a torn chain tail and check the
+   * chain against the remembered tip; the server calls it at start. The
+   * first append of a process does the same. Returns how many copies it
+   * wrote to each file. Throws AuditError. Do not call it while an
+   * appendManyAsync of this process is pending (use reconcileAsync).
+   */
+  reconcile(): { toChain: number; toAudit: number } {
+    const w = this.write([], true);
+    try {
+      if (w.auditFd !== undefined) fsyncSync(w.auditFd);
+      fsyncSync(w.chainFd);
+      this.settle(w);
+      return { ...w.copied };
+    } catch (err) {
+      throw asAuditError(err);
+    } finally {
+      w.close();
+    }
+  }
+
+  /** reconcile, queued behind this process's pending async appends, with the fsyncs off the main thread. */
+  reconcileAsync(): Promise<{ toChain: number; toAudit: number }> {
+    return this.enqueue(async () => {
+      const w = this.write([], true);
+      try {
+        await Promise.all([w.auditFd === undefined ? undefined : fsyncAsync(w.auditFd), fsyncAsync(w.chainFd)]);
+        await this.settleAsync(w);
+        return { ...w.copied };
+      } catch (err) {
+        throw asAuditError(err);
+      } finally {
+        w.close();
+      }
+    });
+  }
+
+  /**
+   * Before anything is sent: could a record be appended now? Cheap when the
+   * chain is as this process left it (the remembered tip still ends the
+   * file); otherwise a reconcile under the chain lock verifies it, and a
+   * truncated or broken chain throws AuditError, so the order is refused
+   * rather than sent unaudited.
+   */
+  async checkAppendable(): Promise<void> {
+    const known = knownTips.get(this.paths.auditChain);
+    if (known !== undefined) {
+      let fd: number | undefined;
+      try {
+        fd = openSync(this.paths.auditChain, constants.O_RDONLY | constants.O_NONBLOCK);
+        const st = fstatSync(fd, { bigint: true });
+        if (sameFile(known, st) && lastBytesEqual(fd, st.size, known.lastLine)) return;
+      } catch {
+        // fall through to the full check, which names the problem
+      } finally {
+        if (fd !== undefined) closeQuietly(fd);
+      }
+    }
+    await this.reconcileAsync();
+  }
+
+  /** Run `go` after the async ledger work this process queued on the same chain file. */
+  private enqueue<T>(go: () => Promise<T>): Promise<T> {
+    const key = this.paths.auditChain;
     const prev = inFlight.get(key);
     const run = prev ? prev.then(go) : go();
     const tail = run.then(
@@ -251,7 +284,7 @@ export class AuditLedger {
   }
 
   /** Build, lock, verify the tip and write both files; the caller makes them durable, then settles. */
-  private write(inputs: AuditInput[]): PendingWrite {
+  private write(inputs: AuditInput[], forceReconcile = false): PendingWrite {
     const now = this.nowMs();
     const records = inputs.map((input) => buildRecord(input, now, this.extraSecrets));
     try {
@@ -263,24 +296,21 @@ export class AuditLedger {
     let auditFd: number | undefined;
     try {
       this.lockChain(chainFd);
-      const tip = this.verifiedTip(chainFd);
-      try {
-        auditFd = openSync(this.paths.audit, "a", 0o600);
-        writeAll(auditFd, Buffer.from(records.map((r) => `${pyDumps(r)}\n`).join(""), "utf8"));
-      } catch (err) {
-        throw new AuditError(`cannot append to ${this.paths.audit}: ${errCode(err) ?? String(err)}`, err);
-      }
+      const tip = this.verifiedTip(chainFd, forceReconcile);
+      const plan = tip.scan ? planReconcile(this.paths.audit, tip.scan, { historyEmpty: tip.historyEmpty }) : { toChain: [], toAudit: [] };
+      const toAudit = [...plan.toAudit, ...records];
+      if (toAudit.length > 0) auditFd = this.appendAudit(toAudit);
       let seq = tip.seq;
       let hash = tip.hash;
       const lines: Buffer[] = [];
-      for (const record of records) {
+      for (const record of [...plan.toChain, ...records]) {
         seq += 1;
         const next = recordHash(seq, hash, record);
         lines.push(Buffer.from(`${pyDumps({ ...record, seq, prev_record_hash: hash, record_hash: next })}\n`, "utf8"));
         hash = next;
       }
       const bytes = Buffer.concat(tip.needsNewline ? [Buffer.from("\n"), ...lines] : lines);
-      writeAll(chainFd, bytes);
+      if (bytes.length > 0) writeAll(chainFd, bytes);
       const fds = { chainFd, auditFd };
       return {
         records,
@@ -290,7 +320,8 @@ export class AuditLedger {
         seq,
         hash,
         bytes,
-        last: lines[lines.length - 1] as Buffer,
+        last: lines[lines.length - 1] ?? tip.lastLine,
+        copied: { toChain: plan.toChain.length, toAudit: plan.toAudit.length },
         close: () => {
           if (fds.auditFd !== undefined) closeQuietly(fds.auditFd);
           closeQuietly(fds.chainFd); // closing releases the flock
@@ -303,13 +334,53 @@ export class AuditLedger {
     }
   }
 
-  /** After both files are durable: remember the tip so the next append need not re-read the chain. */
+  /** Append `records` to audit.jsonl, after a "\n" when its last line is torn; returns the descriptor to fsync. */
+  private appendAudit(records: Record<string, unknown>[]): number {
+    let fd: number | undefined;
+    try {
+      // O_NONBLOCK: a FIFO cannot block the open; it is then refused as not a regular file.
+      fd = openSync(this.paths.audit, constants.O_RDWR | constants.O_APPEND | constants.O_CREAT | constants.O_NONBLOCK, 0o600);
+      const st = fstatSync(fd);
+      if (!st.isFile()) throw new AuditError(`${this.paths.audit} is ${fileKind(st)}, not a regular file`);
+      const torn = st.size > 0 && !endsWithNewline(fd, st.size);
+      writeAll(fd, Buffer.from(`${torn ? "\n" : ""}${records.map((r) => `${pyDumps(r)}\n`).join("")}`, "utf8"));
+      return fd;
+    } catch (err) {
+      if (fd !== undefined) closeQuietly(fd);
+      if (err instanceof AuditError) throw err;
+      throw new AuditError(`cannot append to ${this.paths.audit}: ${errCode(err) ?? String(err)}`, err);
+    }
+  }
+
+  /** After both files are durable: remember the tip, here and on disk, so the next append need not re-read the chain. */
   private settle(w: PendingWrite): AuditRecord[] {
     if (w.tip.created) fsyncDir(this.paths.live);
+    if (w.tip.tipFile?.seq !== w.seq && w.seq > 0) {
+      try {
+        writeTipFile(this.paths.auditTip, { seq: w.seq, record_hash: w.hash });
+      } catch {
+        // a tip that could not be moved forward stays stale: less strict, never wrong
+      }
+    }
+    this.remember(w);
+    return w.records;
+  }
+
+  /** settle with the tip file written off the main thread. */
+  private async settleAsync(w: PendingWrite): Promise<AuditRecord[]> {
+    if (w.tip.created) fsyncDir(this.paths.live);
+    if (w.tip.tipFile?.seq !== w.seq && w.seq > 0) {
+      await writeTipFileAsync(this.paths.auditTip, { seq: w.seq, record_hash: w.hash }).catch(() => undefined);
+    }
+    this.remember(w);
+    return w.records;
+  }
+
+  private remember(w: PendingWrite): void {
+    if (w.last === undefined) return;
     const st = fstatSync(w.chainFd, { bigint: true });
     w.tip.digest.update(w.bytes);
     knownTips.set(this.paths.auditChain, { ...identity(st), seq: w.seq, hash: w.hash, lastLine: w.last, digest: w.tip.digest });
-    return w.records;
   }
 
   /** The last `n` records of audit.jsonl (oldest first), optionally only of one kind. Malformed lines are skipped. */
@@ -324,13 +395,26 @@ export class AuditLedger {
 
   /** Verify the whole chain (sealed segments, then audit_chain.jsonl). Never throws. */
   verify(): VerifyResult {
+    let tip: TipFile | null;
     try {
-      const r = verifyChainFiles(this.paths.auditChain);
-      if (r.ok || r.break === undefined) return { ok: true, records: r.records };
-      const b = r.break;
-      return { ok: false, records: r.records, brokenAtSeq: b.seq, reason: `${b.reason}: ${b.detail}`, file: b.file, line: b.line };
+      tip = readTipFile(this.paths.auditTip);
     } catch (err) {
-      return { ok: false, records: 0, brokenAtSeq: 1, reason: `unreadable: ${errCode(err) ?? String(err)}`, file: this.paths.auditChain };
+      return { ok: false, records: 0, brokenAtSeq: 1, reason: errorText(err), file: this.paths.auditTip };
+    }
+    try {
+      const r = verifyChainFiles(this.paths.auditChain, tip?.seq);
+      if (!r.ok && r.break !== undefined) {
+        const b = r.break;
+        return { ok: false, records: r.records, brokenAtSeq: b.seq, reason: `${b.reason}: ${b.detail}`, file: b.file, line: b.line };
+      }
+      const broke = tip === null ? null : tipBreak(tip, this.paths.auditChain, r, r.watched);
+      if (broke) {
+        const line = broke.seq === tip?.seq && r.watched ? { line: r.watched.line } : {};
+        return { ok: false, records: r.records, brokenAtSeq: broke.seq, reason: broke.reason, file: broke.file, ...line };
+      }
+      return { ok: true, records: r.records };
+    } catch (err) {
+      return { ok: false, records: 0, brokenAtSeq: 1, reason: `unreadable: ${errorText(err)}`, file: this.paths.auditChain };
     }
   }
 
@@ -352,12 +436,20 @@ export class AuditLedger {
     return out.reverse();
   }
 
+  /** Open the chain for reading and appending; only a regular file (O_NONBLOCK: a FIFO cannot block the open). */
   private openChain(): number {
+    let fd: number;
     try {
-      return openSync(this.paths.auditChain, "a+", 0o600);
+      fd = openSync(this.paths.auditChain, constants.O_RDWR | constants.O_APPEND | constants.O_CREAT | constants.O_NONBLOCK, 0o600);
     } catch (err) {
       throw new AuditError(`cannot open ${this.paths.auditChain}: ${errCode(err) ?? String(err)}`, err);
     }
+    const st = fstatSync(fd);
+    if (!st.isFile()) {
+      closeQuietly(fd);
+      throw new AuditError(`${this.paths.auditChain} is ${fileKind(st)}, not a regular file`);
+    }
+    return fd;
   }
 
   /** Blocking flock like ledger.py, but bounded: holders keep it for one append. */
@@ -370,67 +462,78 @@ export class AuditLedger {
     }
   }
 
-  /** The chain tip to extend, verified (see the module comment); throws AuditError on a broken chain. */
-  private verifiedTip(fd: number): ChainTip & { created: boolean; needsNewline: boolean; digest: Hash } {
+  /**
+   * The chain tip to extend, verified (see the module comment); throws
+   * AuditError on a broken, truncated or rewritten chain. `full` forces a
+   * full read (reconcile).
+   */
+  private verifiedTip(fd: number, full: boolean): VerifiedTip {
+    const chainFile = this.paths.auditChain;
     const st = fstatSync(fd, { bigint: true });
-    const known = knownTips.get(this.paths.auditChain);
-    knownTips.delete(this.paths.auditChain); // re-set only after a successful append
-    if (known !== undefined && sameFile(known, st) && lastBytesEqual(fd, st.size, known.lastLine)) {
-      return { seq: known.seq, hash: known.hash, created: false, needsNewline: false, digest: known.digest };
+    const known = knownTips.get(chainFile);
+    knownTips.delete(chainFile); // re-set only after a successful append
+    if (!full && known !== undefined && sameFile(known, st) && lastBytesEqual(fd, st.size, known.lastLine)) {
+      return { seq: known.seq, hash: known.hash, created: false, needsNewline: false, digest: known.digest, lastLine: known.lastLine, historyEmpty: false };
     }
-    const buf = readAll(fd, Number(st.size));
+    let buf = readAll(fd, Number(st.size));
+    const cut = tornCut(buf);
+    if (cut !== undefined) {
+      ftruncateSync(fd, cut);
+      fsyncSync(fd);
+      buf = buf.subarray(0, cut);
+    }
+    const tipFile = readTipFile(this.paths.auditTip) ?? undefined;
+    let found: SeqAt | undefined;
+    const watch = (seq: number, hash: string, _r: unknown, line: number) => {
+      if (seq === tipFile?.seq) found = { file: chainFile, line, hash };
+    };
     let result: WalkResult;
     let digest: Hash;
-    const grown = known !== undefined && known.dev === st.dev && known.ino === st.ino && BigInt(buf.length) > known.size;
+    let scan: ChainScan | undefined;
+    let start: ChainTip;
+    const grown = !full && known !== undefined && known.dev === st.dev && known.ino === st.ino && BigInt(buf.length) > known.size;
     const prefix = grown ? buf.subarray(0, Number(known.size)) : undefined;
     if (grown && prefix !== undefined && createHash("sha256").update(prefix).digest().equals(known.digest.copy().digest())) {
       // Our bytes are untouched: verify only what others appended since.
-      result = walkChain(buf.subarray(prefix.length).toString("utf8"), this.paths.auditChain, { seq: known.seq, hash: known.hash });
+      start = { seq: known.seq, hash: known.hash };
+      result = walkChain(buf.subarray(prefix.length).toString("utf8"), chainFile, start, watch);
       digest = known.digest.copy().update(buf.subarray(prefix.length));
     } else {
-      result = walkChain(buf.toString("utf8"), this.paths.auditChain, activeStart(this.paths.auditChain));
+      start = activeStart(chainFile);
+      scan = new ChainScan();
+      const s = scan;
+      result = walkChain(buf.toString("utf8"), chainFile, start, (seq, hash, r, line) => {
+        watch(seq, hash, r, line);
+        s.onRecord(seq, hash, r);
+      });
       digest = createHash("sha256").update(buf);
     }
     if (!result.ok && result.break !== undefined) {
       const b = result.break;
       throw new AuditError(`the audit chain is broken at seq ${b.seq} (${b.reason}: ${b.detail}); refusing to extend it`);
     }
-    // A last line without its newline (a torn write) must not be glued to ours.
+    // Where the remembered tip stands: in what was just walked, at its start, or (after a rotation) in a sealed segment.
+    // On the grown path a tip at or before our own verified prefix is one we (or a sibling before us) wrote.
+    if (tipFile !== undefined && (tipFile.seq > start.seq || scan !== undefined)) {
+      if (tipFile.seq === start.seq) found = { file: chainFile, line: 0, hash: start.hash };
+      else if (tipFile.seq < start.seq) found = segmentSeqAt(chainFile, tipFile.seq);
+      const broke = tipBreak(tipFile, chainFile, { seq: result.seq }, found);
+      if (broke) throw new AuditError(`${broke.reason}; refusing to extend the chain (see bybit-mcp audit verify)`);
+    }
+    // A last line without its newline that did parse (only the "\n" was lost) is kept and terminated.
     const needsNewline = buf.length > 0 && buf[buf.length - 1] !== 0x0a;
-    return { seq: result.seq, hash: result.hash, created: st.size === 0n, needsNewline, digest };
+    return {
+      seq: result.seq,
+      hash: result.hash,
+      created: st.size === 0n,
+      needsNewline,
+      digest,
+      lastLine: lastLineOf(buf, needsNewline),
+      ...(tipFile ? { tipFile } : {}),
+      ...(scan ? { scan } : {}),
+      historyEmpty: scan !== undefined && start.seq === 0 && result.records === 0,
+    };
   }
-}
-
-/** Build the redacted record for `input` (exported for tests and the schema check). */
-export function buildRecord(input: AuditInput, nowMs: number, extraSecrets: string[] = []): AuditRecord {
-  if (!AUDIT_KINDS.includes(input.kind)) throw new AuditError(`unknown audit kind ${JSON.stringify(input.kind)}`);
-  const pendingOrUnknown = input.outcome === "pending" || input.outcome === "unknown";
-  if (!pendingOrUnknown && !AUDIT_OUTCOMES.includes(input.outcome as AuditOutcome)) {
-    throw new AuditError(`unknown audit outcome ${JSON.stringify(input.outcome)}`);
-  }
-  const raw: Record<string, unknown> = {
-    audit_id: `la_${randomUUID().replace(/-/g, "")}`,
-    ts: new Date(nowMs).toISOString().replace("Z", "+00:00"),
-    session_id: input.session_id,
-    kind: input.kind,
-    intent_normalized: input.intent_normalized,
-    mandate_snapshot_ref: input.mandate_snapshot_ref,
-    consent_record_ref: input.consent_record_ref,
-    broker_request: input.broker_request ?? null,
-    broker_response: input.broker_response ?? null,
-    outcome: pendingOrUnknown ? "error" : input.outcome,
-    gate_decision: input.gate_decision ?? null,
-    server: input.server,
-    remote_tool: input.remote_tool,
-    error: input.error ?? (pendingOrUnknown ? STATUS_ERROR[input.outcome as "pending" | "unknown"] : null),
-  };
-  if (pendingOrUnknown) raw.status = input.outcome;
-  for (const [k, v] of Object.entries(input.extra ?? {})) {
-    if (RESERVED.has(k)) throw new AuditError(`extra key ${JSON.stringify(k)} would overwrite a ledger key`);
-    raw[k] = v;
-  }
-  const { value, redactedPaths } = redact(raw, extraSecrets);
-  return { ...(value as AuditRecord), redacted_paths: redactedPaths };
 }
 
 function identity(st: BigIntStats): Pick<KnownTip, "dev" | "ino" | "size" | "ctimeNs"> {
@@ -441,20 +544,3 @@ function sameFile(known: KnownTip, st: BigIntStats): boolean {
   return known.dev === st.dev && known.ino === st.ino && known.size === st.size && known.ctimeNs === st.ctimeNs;
 }
 
-function lastBytesEqual(fd: number, size: bigint, expected: Buffer): boolean {
-  if (size < BigInt(expected.length)) return false;
-  const buf = Buffer.alloc(expected.length);
-  const got = readSync(fd, buf, 0, buf.length, Number(size) - buf.length);
-  return got === buf.length && buf.equals(expected);
-}
-
-function readAll(fd: number, size: number): Buffer {
-  const buf = Buffer.alloc(size);
-  let off = 0;
-  while (off < size) {
-    const got = readSync(fd, buf, off, size - off, off);
-    if (got === 0) break;
-    off += got;
-  }
-  return buf.subarray(0, off);
-}

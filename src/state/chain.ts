@@ -13,9 +13,16 @@
  * newest segment's last record.
  */
 import { createHash } from "node:crypto";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { readdirSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { canonicalJson, parsePyJson } from "./pyjson.js";
+import { readStateFile } from "./read-file.js";
+
+/** No chain file we are willing to read into memory is larger (a rotating ledger stays far below). */
+export const MAX_CHAIN_BYTES = 1 << 30;
+
+/** A chain file that cannot be read as a regular file (a FIFO, a device, too large...). */
+export class ChainReadError extends Error {}
 
 export const GENESIS = "sha256:genesis";
 export const CHAIN_KEYS: readonly string[] = ["seq", "prev_record_hash", "record_hash"];
@@ -62,7 +69,12 @@ export function recordHash(seq: number, prevRecordHash: string, payload: unknown
  * it). Blank lines are skipped, as ledger.py does; the walk stops at the
  * first break.
  */
-export function walkChain(text: string, file: string, start: ChainTip = { seq: 0, hash: GENESIS }): WalkResult {
+export function walkChain(
+  text: string,
+  file: string,
+  start: ChainTip = { seq: 0, hash: GENESIS },
+  onRecord?: (seq: number, hash: string, record: Record<string, unknown>, line: number) => void,
+): WalkResult {
   let tip = { ...start };
   let records = 0;
   const lines = text.split(/\r\n|\r|\n/);
@@ -100,6 +112,7 @@ export function walkChain(text: string, file: string, start: ChainTip = { seq: 0
     }
     tip = { seq: expected, hash: recomputed };
     records++;
+    onRecord?.(expected, recomputed, obj, i + 1);
   }
   return { ok: true, records, ...tip };
 }
@@ -130,7 +143,7 @@ export function activeStart(chainFile: string): ChainTip {
   const newest = segments[segments.length - 1];
   if (newest === undefined) return { seq: 0, hash: GENESIS };
   let last: Record<string, unknown> | undefined;
-  for (const line of readFileSync(newest, "utf8").split(/\r\n|\r|\n/)) {
+  for (const line of readChainText(newest).split(/\r\n|\r|\n/)) {
     if (line.trim() === "") continue;
     try {
       last = parsePyJson(line.trim()) as Record<string, unknown>;
@@ -142,18 +155,58 @@ export function activeStart(chainFile: string): ChainTip {
   return { seq: last.seq, hash: last.record_hash };
 }
 
-/** Verify the whole history: every sealed segment, then the active file, as one chain. */
-export function verifyChainFiles(chainFile: string): WalkResult {
+/** Where a watched seq was found, and its record_hash there. */
+export interface SeqAt {
+  file: string;
+  line: number;
+  hash: string;
+}
+
+/**
+ * Verify the whole history: every sealed segment, then the active file, as
+ * one chain. With `watchSeq`, also says where that seq stands (`watched`).
+ * Throws ChainReadError when a file cannot be read.
+ */
+export function verifyChainFiles(chainFile: string, watchSeq?: number): WalkResult & { watched?: SeqAt } {
   let tip: ChainTip = { seq: 0, hash: GENESIS };
   let records = 0;
+  let watched: SeqAt | undefined;
   for (const file of [...archiveSegments(chainFile), chainFile]) {
-    if (!existsSync(file)) continue;
-    const result = walkChain(readFileSync(file, "utf8"), file, tip);
+    const text = readChainText(file, true);
+    const result = walkChain(text, file, tip, (seq, hash, _r, line) => {
+      if (seq === watchSeq) watched = { file, line, hash };
+    });
     records += result.records;
-    if (!result.ok) return { ...result, records };
+    if (!result.ok) return { ...result, records, ...(watched ? { watched } : {}) };
     tip = { seq: result.seq, hash: result.hash };
   }
-  return { ok: true, records, ...tip };
+  return { ok: true, records, ...tip, ...(watched ? { watched } : {}) };
+}
+
+/** Where `seq` stands in the sealed segments (newest first), or undefined. */
+export function segmentSeqAt(chainFile: string, seq: number): SeqAt | undefined {
+  for (const file of archiveSegments(chainFile).reverse()) {
+    const lines = readChainText(file).split(/\r\n|\r|\n/);
+    for (let i = 0; i < lines.length; i++) {
+      const raw = (lines[i] ?? "").trim();
+      if (raw === "" || !new RegExp(`"seq"\\s*:\\s*${seq}\\b`).test(raw)) continue;
+      try {
+        const rec = parsePyJson(raw) as Record<string, unknown>;
+        if (rec.seq === seq && typeof rec.record_hash === "string") return { file, line: i + 1, hash: rec.record_hash };
+      } catch {
+        // a malformed line is not the record we look for
+      }
+    }
+  }
+  return undefined;
+}
+
+/** The text of a chain file; "" when it does not exist and `missingOk`. Only regular files are read (read-file.ts). */
+export function readChainText(file: string, missingOk = false): string {
+  const read = readStateFile(file, { maxBytes: MAX_CHAIN_BYTES });
+  if (read.ok) return read.text;
+  if (read.failure === "missing" && missingOk) return "";
+  throw new ChainReadError(read.reason);
 }
 
 function escapeRegExp(s: string): string {

@@ -16,13 +16,15 @@
  * as Vibe-Trading holds it around check + submit + count. Taking the flock again here would deadlock against the caller, since
  * flock locks belong to open file descriptions.
  */
-import { readFileSync } from "node:fs";
 import { StateError } from "../errors.js";
 import { atomicWriteFile, atomicWriteFileAsync, ensureDir, errCode } from "./fsio.js";
 import type { RuntimePaths } from "./paths.js";
 import { pyDumps } from "./pyjson.js";
+import { readStateFile, readStateFileAsync, type StateRead } from "./read-file.js";
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
+/** Far more than {"date": "YYYY-MM-DD", "count": N} ever takes. */
+const MAX_COUNTER_BYTES = 4096;
 
 /** The UTC calendar date of `nowMs` as YYYY-MM-DD. */
 export function utcDate(nowMs: number): string {
@@ -31,9 +33,16 @@ export function utcDate(nowMs: number): string {
 
 /** Trades already counted today (UTC). Missing file or another day → 0; anything unreadable or corrupt throws StateError. */
 export function readTradesToday(paths: RuntimePaths, nowMs: number): number {
-  const stored = readCounter(paths);
-  if (stored === null || stored.date !== utcDate(nowMs)) return 0;
-  return stored.count;
+  return countToday(readCounter(paths), nowMs);
+}
+
+/** readTradesToday with the read on the thread pool (the server's gather step), so the event loop never waits on the file. */
+export async function readTradesTodayAsync(paths: RuntimePaths, nowMs: number): Promise<number> {
+  return countToday(parseCounter(paths, await readStateFileAsync(paths.counter, { maxBytes: MAX_COUNTER_BYTES })), nowMs);
+}
+
+function countToday(stored: { date: string; count: number } | null, nowMs: number): number {
+  return stored === null || stored.date !== utcDate(nowMs) ? 0 : stored.count;
 }
 
 /**
@@ -54,7 +63,7 @@ export function incrementTradesToday(paths: RuntimePaths, nowMs: number, by = 1)
 
 /** incrementTradesToday with its fsyncs off the main thread. */
 export async function incrementTradesTodayAsync(paths: RuntimePaths, nowMs: number, by = 1): Promise<number> {
-  const next = incremented(paths, nowMs, by);
+  const next = incremented(paths, nowMs, by, parseCounter(paths, await readStateFileAsync(paths.counter, { maxBytes: MAX_COUNTER_BYTES })));
   try {
     ensureDir(paths.brokerDir);
     await atomicWriteFileAsync(paths.counter, next.bytes);
@@ -74,7 +83,7 @@ export async function incrementTradesTodayAsync(paths: RuntimePaths, nowMs: numb
 export async function releaseTradesToday(paths: RuntimePaths, nowMs: number, by: number): Promise<number> {
   if (!Number.isInteger(by) || by < 1) throw new StateError(`cannot release ${by} trades`, paths.counter);
   const today = utcDate(nowMs);
-  const stored = readCounter(paths);
+  const stored = parseCounter(paths, await readStateFileAsync(paths.counter, { maxBytes: MAX_COUNTER_BYTES }));
   if (stored === null || stored.date !== today) return 0;
   const count = Math.max(0, stored.count - by);
   try {
@@ -85,10 +94,14 @@ export async function releaseTradesToday(paths: RuntimePaths, nowMs: number, by:
   return count;
 }
 
-function incremented(paths: RuntimePaths, nowMs: number, by: number): { count: number; bytes: string } {
+function incremented(
+  paths: RuntimePaths,
+  nowMs: number,
+  by: number,
+  stored: { date: string; count: number } | null = readCounter(paths),
+): { count: number; bytes: string } {
   if (!Number.isInteger(by) || by < 1) throw new StateError(`cannot count ${by} trades`, paths.counter);
   const today = utcDate(nowMs);
-  const stored = readCounter(paths);
   const count = (stored !== null && stored.date === today ? stored.count : 0) + by;
   return { count, bytes: pyDumps({ date: today, count }) };
 }
@@ -98,16 +111,18 @@ function writeError(paths: RuntimePaths, err: unknown): StateError {
 }
 
 function readCounter(paths: RuntimePaths): { date: string; count: number } | null {
-  let text: string;
-  try {
-    text = readFileSync(paths.counter, "utf8");
-  } catch (err) {
-    if (errCode(err) === "ENOENT") return null;
-    throw new StateError(`cannot read the trade counter: ${errCode(err) ?? String(err)}`, paths.counter, err);
+  return parseCounter(paths, readStateFile(paths.counter, { maxBytes: MAX_COUNTER_BYTES }));
+}
+
+/** The stored counter, null when there is none; anything else that is not a valid counter throws StateError. */
+function parseCounter(paths: RuntimePaths, read: StateRead): { date: string; count: number } | null {
+  if (!read.ok) {
+    if (read.failure === "missing") return null;
+    throw new StateError(`cannot read the trade counter: ${read.reason}`, paths.counter);
   }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(text);
+    parsed = JSON.parse(read.text);
   } catch (err) {
     throw new StateError("the trade counter is not valid JSON; fix or remove it deliberately", paths.counter, err);
   }
@@ -115,11 +130,22 @@ function readCounter(paths: RuntimePaths): { date: string; count: number } | nul
     throw new StateError("the trade counter is not a JSON object", paths.counter);
   }
   const { date, count } = parsed as Record<string, unknown>;
-  if (typeof date !== "string" || !DATE.test(date) || Number.isNaN(Date.parse(`${date}T00:00:00Z`))) {
-    throw new StateError("the trade counter has no valid \"date\" (YYYY-MM-DD)", paths.counter);
+  if (typeof date !== "string" || !isCalendarDate(date)) {
+    throw new StateError("the trade counter has no valid \"date\" (a real YYYY-MM-DD calendar date)", paths.counter);
   }
   if (typeof count !== "number" || !Number.isSafeInteger(count) || count < 0) {
     throw new StateError("the trade counter's \"count\" is not a non-negative integer", paths.counter);
   }
   return { date, count };
+}
+
+/**
+ * True for a date that exists. Date.parse("2026-02-30") rolls over to March 2
+ * rather than failing, so such a counter used to read as "another day" (0
+ * trades today); a date that round-trips unchanged is a real one.
+ */
+function isCalendarDate(date: string): boolean {
+  if (!DATE.test(date)) return false;
+  const ms = Date.parse(`${date}T00:00:00Z`);
+  return !Number.isNaN(ms) && new Date(ms).toISOString().slice(0, 10) === date;
 }

@@ -17,9 +17,11 @@ export function ensureDir(dir: string): void {
 /**
  * Replace `file` with `data` atomically. The temp name carries the pid and a
  * random part so concurrent writers never share a temp file; on any failure
- * the temp file is removed and the error rethrown.
+ * the temp file is removed and the error rethrown. `syncDir: false` skips the
+ * directory fsync: after a crash the file then holds the old or the new
+ * bytes, never none, but the rename itself may be lost.
  */
-export function atomicWriteFile(file: string, data: string): void {
+export function atomicWriteFile(file: string, data: string, opts: { syncDir?: boolean } = {}): void {
   const t = openTemp(file, data);
   try {
     fsyncSync(t.fd);
@@ -28,7 +30,7 @@ export function atomicWriteFile(file: string, data: string): void {
     throw err;
   }
   t.commit();
-  fsyncDir(dirname(file));
+  if (opts.syncDir !== false) fsyncDir(dirname(file));
 }
 
 /**
@@ -36,7 +38,7 @@ export function atomicWriteFile(file: string, data: string): void {
  * stays free (the write path counts orders while their ledger records are
  * fsync'd). Same steps, same guarantees.
  */
-export async function atomicWriteFileAsync(file: string, data: string): Promise<void> {
+export async function atomicWriteFileAsync(file: string, data: string, opts: { syncDir?: boolean } = {}): Promise<void> {
   const t = openTemp(file, data);
   try {
     await fsyncAsync(t.fd);
@@ -45,6 +47,7 @@ export async function atomicWriteFileAsync(file: string, data: string): Promise<
     throw err;
   }
   t.commit();
+  if (opts.syncDir === false) return;
   let dirFd: number | undefined;
   try {
     dirFd = openSync(dirname(file), "r");

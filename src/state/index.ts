@@ -1,7 +1,8 @@
 /** The state layer: runtime paths, kill switch, trade counter, order lock, redaction, audit ledger. */
 export { resolveRuntimeRoot, normalizeBrokerKey, runtimePaths, type RuntimePaths } from "./paths.js";
-export { readHalt, tripHalt, clearHalt } from "./halt.js";
-export { readTradesToday, incrementTradesToday, incrementTradesTodayAsync, releaseTradesToday, utcDate } from "./counter.js";
+export { readHalt, readHaltAsync, tripHalt, clearHalt } from "./halt.js";
+export { readTradesToday, readTradesTodayAsync, incrementTradesToday, incrementTradesTodayAsync, releaseTradesToday, utcDate } from "./counter.js";
+export { readStateFile, readStateFileAsync, fileKind, type StateRead, type StateReadFailure, type StateReadOptions } from "./read-file.js";
 export { withOrderLock } from "./lock.js";
 export { redact, scrubText, isSensitiveKey, REDACTED } from "./redact.js";
 export {

@@ -18,7 +18,7 @@
  * Close lines are not fsync'd: one lost in a crash only leaves an entry
  * open, and reconciling it first looks for its record in the ledger.
  */
-import { closeSync, fstatSync, openSync, readSync, type Stats } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from "node:fs";
 import { JournalError } from "../errors.js";
 import { atomicWriteFileAsync, closeQuietly, ensureDir, errCode, fsyncAsync, writeAll } from "./fsio.js";
 import type { RuntimePaths } from "./paths.js";
@@ -88,7 +88,8 @@ export class Journal {
   refresh(): void {
     let fd: number;
     try {
-      fd = openSync(this.paths.journal, "r");
+      // O_NONBLOCK: a FIFO put there answers at once instead of hanging the server.
+      fd = openSync(this.paths.journal, constants.O_RDONLY | constants.O_NONBLOCK);
     } catch (err) {
       if (errCode(err) === "ENOENT") {
         this.reset();
@@ -164,7 +165,7 @@ export class Journal {
     let fd: number | undefined;
     try {
       ensureDir(this.paths.brokerDir);
-      fd = openSync(this.paths.journal, "a+", 0o600);
+      fd = openSync(this.paths.journal, constants.O_RDWR | constants.O_APPEND | constants.O_CREAT | constants.O_NONBLOCK, 0o600);
       const st = fstatSync(fd);
       if (!st.isFile()) throw new JournalError(`${this.paths.journal} is not a regular file`);
       // A torn last line (a crash mid-append) must not swallow ours.

@@ -3,11 +3,12 @@
  * first and bounded: reconciling a journal entry after a crash first asks
  * whether its one record was already written.
  */
-import { closeSync, openSync } from "node:fs";
+import { closeSync, constants, fstatSync, openSync } from "node:fs";
 import { AuditError } from "../errors.js";
 import type { AuditRecord } from "./audit.js";
 import { ensureDir, errCode } from "./fsio.js";
 import type { RuntimePaths } from "./paths.js";
+import { fileKind } from "./read-file.js";
 import { readLinesFromEnd } from "./tail.js";
 
 /** Look through at most `maxLines` of the newest lines. Throws AuditError when the ledger cannot be read. */
@@ -35,8 +36,18 @@ export function findRecordByDecisionId(auditFile: string, decisionId: string, ma
 export function assertLedgerWritable(paths: Pick<RuntimePaths, "live" | "audit" | "auditChain">): void {
   try {
     ensureDir(paths.live);
-    for (const file of [paths.audit, paths.auditChain]) closeSync(openSync(file, "a", 0o600));
+    for (const file of [paths.audit, paths.auditChain]) {
+      // O_RDWR|O_NONBLOCK: a FIFO cannot block the open (write-only would wait for a reader for ever).
+      const fd = openSync(file, constants.O_RDWR | constants.O_APPEND | constants.O_CREAT | constants.O_NONBLOCK, 0o600);
+      try {
+        const st = fstatSync(fd);
+        if (!st.isFile()) throw new AuditError(`the audit ledger cannot be written: ${file} is ${fileKind(st)}, not a regular file`);
+      } finally {
+        closeSync(fd);
+      }
+    }
   } catch (err) {
+    if (err instanceof AuditError) throw err;
     throw new AuditError(`the audit ledger cannot be written (${errCode(err) ?? String(err)})`, err);
   }
 }

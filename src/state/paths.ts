@@ -12,6 +12,7 @@
  *   <root>/live/<broker>/approvals/           our approval requests, apr_<hex>.json (not Vibe-Trading's)
  *   <root>/live/audit.jsonl                   append-only ledger
  *   <root>/live/audit_chain.jsonl             hash-chained copy of the ledger
+ *   <root>/live/.audit_chain_tip.json         ours: the chain tip we last wrote
  */
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
@@ -31,15 +32,31 @@ export function resolveRuntimeRoot(env: NodeJS.ProcessEnv): string {
 }
 
 /**
- * A broker key as Vibe-Trading normalizes it: trimmed and lower-cased. Empty,
- * or containing "/", "\" or "..", is not a key (a key is never a path): null.
+ * What a broker key may be once trimmed and lower-cased: a plain folder name
+ * under live/. Vibe-Trading only refuses "/", "\\" and ".."; that still lets
+ * "." (live/ itself would be the broker folder, its HALT the global one) and
+ * names like "a.b" or control characters through, so here the key is held to
+ * a small alphabet instead.
+ */
+export const BROKER_KEY_RE = /^[a-z0-9_-]{1,64}$/;
+
+/** Why `raw` cannot be a broker key, or null when it can. normalizeBrokerKey accepts exactly the keys this finds no problem with. */
+export function brokerKeyProblem(raw: string | undefined): string | null {
+  if (raw === undefined) return "the broker key is not set";
+  const key = raw.trim().toLowerCase();
+  if (key === "") return "the broker key is empty";
+  if (!BROKER_KEY_RE.test(key)) return `the broker key ${JSON.stringify(key)} is not 1-64 of a-z, 0-9, "_" and "-"`;
+  return null;
+}
+
+/**
+ * A broker key as Vibe-Trading normalizes it: trimmed and lower-cased, then
+ * held to BROKER_KEY_RE (a key is never a path): null when it fails.
  * Callers treat null as "halted" (fail closed), as Vibe-Trading does.
  */
 export function normalizeBrokerKey(raw: string | undefined): string | null {
-  if (raw === undefined) return null;
-  const key = raw.trim().toLowerCase();
-  if (key === "" || key.includes("/") || key.includes("\\") || key.includes("..")) return null;
-  return key;
+  if (raw === undefined || brokerKeyProblem(raw) !== null) return null;
+  return raw.trim().toLowerCase();
 }
 
 /** Every state file for one broker under one runtime root. */
@@ -58,6 +75,8 @@ export interface RuntimePaths {
   approvals: string;
   audit: string;
   auditChain: string;
+  /** Our record of the chain tip we last wrote (seq and record_hash), next to the chain. */
+  auditTip: string;
   /** The normalized broker key. */
   broker: string;
 }
@@ -85,6 +104,7 @@ export function runtimePaths(root: string, broker: string): RuntimePaths {
     approvals: join(brokerDir, "approvals"),
     audit: join(live, "audit.jsonl"),
     auditChain: join(live, "audit_chain.jsonl"),
+    auditTip: join(live, ".audit_chain_tip.json"),
     broker: key,
   });
 }

@@ -8,11 +8,14 @@ import { IntentError, ORDER_LINK_ID, normalizeAmend, normalizeCancel, normalizeC
 import type { ServerDeps } from "../server/deps.js";
 import type { CallToolResult } from "./result.js";
 import { DecimalFormatError } from "../util/decimal.js";
+import { NO_CLIENT, type ToolContext } from "../server/elicit.js";
 import { category, decimal, defineTool, errorResult, side, symbol, WRITE } from "./common.js";
 import { writeOut as output } from "./output.js";
 
 const orderLinkId = z.string().regex(ORDER_LINK_ID, "order_link_id: at most 36 of A-Z a-z 0-9 - _");
 const orderId = z.string().min(1).max(64);
+/** An approval the user gave for exactly this order; it never approves anything by itself. */
+const approvalId = z.string().regex(/^apr_[0-9a-f]{32}$/, "approval_id: apr_ and 32 hex");
 const coin = z.string().regex(/^[A-Za-z0-9]{1,20}$/);
 
 /** Arguments of bybit_place_order, shared with bybit_check_order. */
@@ -53,30 +56,44 @@ export function prepareCall(deps: ServerDeps, remoteTool: string, needs: string,
 }
 
 /** Normalize, then run through the gate and, on allow, to the exchange. */
-export async function gated(deps: ServerDeps, remoteTool: string, build: () => NormalizedCall): Promise<CallToolResult> {
+export async function gated(deps: ServerDeps, remoteTool: string, build: () => NormalizedCall, ctx: ToolContext = NO_CLIENT): Promise<CallToolResult> {
   const call = prepareCall(deps, remoteTool, "trades on your account", build);
   if ("content" in call) return call;
-  return (await deps.trading()).execute(call, remoteTool);
+  const trading = await deps.trading();
+  const result = await trading.execute(call, remoteTool);
+  const approval = (result.structuredContent as { approval?: { id: string; ask_user: string } } | undefined)?.approval;
+  if (!approval || !ctx.canAskAndWait()) return result;
+  // URL-mode elicitation: send the person to the console's page for this request. The URL
+  // grants nothing (approving needs the console's own session); only the request's file,
+  // approved by a person, lets the same call go on.
+  const answer = await ctx.elicitUrl({ message: approval.ask_user, url: `${deps.config.consoleUrl}/approvals/${approval.id}`, elicitationId: approval.id });
+  if (answer !== "accept") return result;
+  if ((await trading.awaitApproval(approval.id, ELICIT_WAIT_MS)) !== "approved") return result;
+  return trading.execute({ ...call, approvalId: approval.id }, remoteTool);
 }
+
+/** How long a call waits for the person after they accepted to open the approval page. */
+const ELICIT_WAIT_MS = 120_000;
 
 /** Place an order: forwarded only when the gate allows, with an orderLinkId for idempotency. */
 export const placeOrder = defineTool({
   name: "bybit_place_order",
   title: "Place order",
   description:
-    "Place an order, checked first against the user's mandate. Returns status accepted, blocked (deny/pause_for_reauth, with reason), rejected or unknown. " +
+    "Place an order, checked first against the user's mandate. Returns accepted, blocked (with reason), rejected or unknown. " +
     "qty: base coin (linear/option), USD contracts (inverse), quote coin for spot Market Buy unless market_unit=baseCoin. notional_usd: your own USD estimate; the larger of it and the gate's is checked.",
-  input: placeOrderInput,
+  // approval_id: only the order itself goes through on an approval (bybit_check_order takes none).
+  input: placeOrderInput.extend({ approval_id: approvalId.optional() }),
   output,
   annotations: WRITE,
-  handler: (a, deps) => gated(deps, "bybit_place_order", () => normalizePlace(a)),
+  handler: (a, deps, ctx) => gated(deps, "bybit_place_order", () => ({ ...normalizePlace(a), approvalId: a.approval_id }), ctx),
 });
 
 /** Amend a resting order; the larger of notional_usd and new qty x live price is checked. */
 export const amendOrder = defineTool({
   name: "bybit_amend_order",
   title: "Amend order",
-  description: "Change qty, price or TP/SL of a resting order (by order_id or order_link_id), checked against the mandate.",
+  description: "Change qty, price or TP/SL of a resting order, checked against the mandate.",
   input: z.strictObject({
     category,
     symbol,
@@ -87,10 +104,11 @@ export const amendOrder = defineTool({
     take_profit: decimal.optional(),
     stop_loss: decimal.optional(),
     notional_usd: decimal.optional(),
+    approval_id: approvalId.optional(),
   }),
   output,
   annotations: WRITE,
-  handler: (a, deps) => gated(deps, "bybit_amend_order", () => normalizeAmend(a)),
+  handler: (a, deps, ctx) => gated(deps, "bybit_amend_order", () => ({ ...normalizeAmend(a), approvalId: a.approval_id }), ctx),
 });
 
 /** Cancel one order. Reduces risk: passes a halt and an expired mandate; audited. */
@@ -108,7 +126,7 @@ export const cancelOrder = defineTool({
 export const cancelAllOrders = defineTool({
   name: "bybit_cancel_all_orders",
   title: "Cancel all orders",
-  description: "Cancel all resting orders of a category; linear/inverse need symbol, base_coin or settle_coin. Allowed during a halt; audited.",
+  description: "Cancel all resting orders of a category; linear/inverse need symbol, base_coin or settle_coin. During a halt: entry orders only.",
   input: z.strictObject({ category, symbol: symbol.optional(), base_coin: coin.optional(), settle_coin: coin.optional() }),
   output,
   annotations: WRITE,
@@ -119,7 +137,7 @@ export const cancelAllOrders = defineTool({
 export const setLeverage = defineTool({
   name: "bybit_set_leverage",
   title: "Set leverage",
-  description: "Set buy and sell leverage of a linear/inverse symbol. Above the mandate's max_leverage is denied.",
+  description: "Set leverage of a linear/inverse symbol; above the mandate max_leverage is denied.",
   input: z.strictObject({ category, symbol, leverage: decimal }),
   output,
   annotations: WRITE,
@@ -130,7 +148,7 @@ export const setLeverage = defineTool({
 export const setTradingStop = defineTool({
   name: "bybit_set_trading_stop",
   title: "Set trading stop",
-  description: "Set take-profit, stop-loss or trailing stop on a linear/inverse position (0 clears one). tpsl_mode defaults to Full. Needs a valid mandate and no halt.",
+  description: "Set take-profit, stop-loss or trailing stop on a linear/inverse position (0 clears one). tpsl_mode defaults to Full. Needs a mandate, no halt.",
   input: z.strictObject({
     category,
     symbol,

@@ -5,7 +5,7 @@
  */
 import type { BybitClient } from "../bybit/client.js";
 import type { ListResult, TickerRow } from "../bybit/types.js";
-import { loadMandate } from "../gate/index.js";
+import { loadMandate } from "../state/mandate-file.js";
 import type { Category, GateIntent, OrderRow, PositionRow, RawFacts } from "../gate/types.js";
 import { readHalt, readTradesToday, type RuntimePaths } from "../state/index.js";
 import { decAbs, decCmp, isDecimal } from "../util/decimal.js";

@@ -30,6 +30,8 @@ export interface NormalizedCall {
   orderLinkId?: string;
   /** amend/cancel by orderId. */
   orderId?: string;
+  /** place/amend: the approval the user gave for exactly this order (bybit-mcp approve). */
+  approvalId?: string;
 }
 
 type Dec = string | number;

@@ -24,6 +24,7 @@ export type RefusalStep =
   | "journal"
   | "audit_ledger"
   | "protective_orders"
+  | "approval"
   | "shutdown";
 
 export type Outcome =

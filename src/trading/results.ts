@@ -22,10 +22,20 @@ export interface ResultContext {
   record: AuditRecord | null;
   /** Why the record could not be written. */
   auditError?: string;
+  /** A pause's approval request. */
+  approval?: { id: string; expires_at: string; ask_user: string };
 }
 
+/**
+ * The text rendering leads with the JSON, status, decision, audit_id and
+ * live_action first: Vibe-Trading's SSE relay looks for `"live_action"` and
+ * the audit_id in the first 200 characters of a tool result (its preview)
+ * to emit the live.action event. The sentence for a person follows.
+ */
 function result(data: Record<string, unknown>, text: string, isError = false): CallToolResult {
-  return { content: [{ type: "text", text: `${text}\n${JSON.stringify(data)}` }], structuredContent: data, ...(isError ? { isError } : {}) };
+  const { status, decision, audit_id, live_action, ...rest } = data;
+  const ordered = { status, decision, audit_id, live_action, ...rest };
+  return { content: [{ type: "text", text: `${JSON.stringify(ordered)}\n${text}` }], structuredContent: ordered, ...(isError ? { isError } : {}) };
 }
 
 /** The decision a step after the gate made: a deny of its own, leaving the gate's decision as it was. */
@@ -76,9 +86,10 @@ export function toToolResult(outcome: Outcome, ctx: ResultContext): CallToolResu
       };
       if (outcome.step !== "gate") data.refused_step = outcome.step;
       if (d.breach) data.breach = { ...d.breach, proposed_action: d.proposed_action };
+      if (ctx.approval) data.approval = ctx.approval;
       const verb = d.decision === "pause_for_reauth" ? "Paused for re-authorization" : "Denied";
       const by = outcome.step === "gate" ? "by the mandate gate" : `before sending (${outcome.step})`;
-      return result(data, `${verb} ${by}: ${d.reason} Nothing was sent to Bybit.`);
+      return result(data, `${verb} ${by}: ${d.reason} Nothing was sent to Bybit.${ctx.approval ? ` ${ctx.approval.ask_user}` : ""}`);
     }
   }
 }

@@ -33,6 +33,7 @@ import { decide, loadRuleSet, type RuleSet } from "../gate/index.js";
 import { parseIsoTimestamp } from "../gate/time.js";
 import { isProtectiveOrder, protectionOf } from "../gate/protective.js";
 import type { Decision, GateIntent, OrderRow, RawFacts } from "../gate/types.js";
+import { environmentOf, type EnvironmentInfo } from "../environment.js";
 import type { Logger } from "../log.js";
 import type { AuditRecord } from "../state/index.js";
 import type { JournalOpen } from "../state/journal.js";
@@ -42,6 +43,8 @@ import { findOrder, mergeNeeds, quoteKey, readExchangeFacts, type ExchangeFacts,
 import { lookupSentOrder } from "./lookup.js";
 import type { NormalizedCall } from "./normalize.js";
 import { classifyForwardError, NotSentError, type Outcome, type RefusalStep } from "./outcome.js";
+import { approvable, approvalOrder, askUser, DEFAULT_PRICE_TOLERANCE_PCT, waivedMandate } from "./approvals.js";
+import { orderHash } from "../state/approvals.js";
 import { journalOutcome, reconcileOpen } from "./reconcile.js";
 import { ledgerInput, type MandateRefs, type RecordContext } from "./record.js";
 import { toToolResult } from "./results.js";
@@ -106,6 +109,10 @@ interface Settled extends Item {
    * one, keeping the protective ones (reduce-only, TP/SL, stops).
    */
   entryOrders?: { cancel: OrderRow[]; kept: OrderRow[] };
+  /** The approval this call goes through on (consumed with the count), or the request its pause recorded. */
+  approvalId?: string;
+  /** A pause's new approval request, for the refusal envelope. */
+  approval?: { id: string; expires_at: string; ask_user: string };
 }
 
 const NOTHING: GatherNeeds = { quote: false, exposure: false, openOrders: false };
@@ -130,6 +137,7 @@ export class TradingService {
     this.clock = deps.clock ?? systemClock;
     this.stores = deps.stores;
     this.ctx = { sessionId: deps.config.sessionId, broker: this.broker };
+    this.environment = environmentOf(deps.config);
   }
 
   get broker(): string {
@@ -140,9 +148,8 @@ export class TradingService {
     return this.stores.paths;
   }
 
-  private get environment(): string {
-    return this.deps.config.network;
-  }
+  /** mainnet | testnet | demo | simulator | custom, the simulator proven by asking it (cached). */
+  readonly environment: () => Promise<EnvironmentInfo>;
 
   private get staleMs(): number {
     return this.opts.staleMs ?? this.deps.config.httpTimeoutMs + this.deps.config.recvWindow + 1000;
@@ -198,9 +205,13 @@ export class TradingService {
     this.startTimer.unref();
   }
 
-  /** Mandate, halt, counter, exposure and rules state (bybit_get_mandate_status, `mandate status`). */
-  status(): Promise<MandateStatus> {
-    return mandateStatus({ config: this.deps.config, client: this.deps.client, paths: this.paths, ruleSet: this.ruleSet(), nowMs: this.clock.now() });
+  /** Mandate, halt, counter, exposure and rules state, and the environment (bybit_get_mandate_status, `mandate status`). */
+  async status(): Promise<MandateStatus> {
+    const [status, env] = await Promise.all([
+      mandateStatus({ config: this.deps.config, client: this.deps.client, paths: this.paths, ruleSet: this.ruleSet(), nowMs: this.clock.now() }),
+      this.environment(),
+    ]);
+    return { ...status, environment: env.name };
   }
 
   /** Gather facts and decide, without forwarding, counting or auditing (bybit_check_order). */
@@ -224,10 +235,32 @@ export class TradingService {
    * call in flight has its outcome, or after `timeoutMs`.
    */
   async shutdown(timeoutMs = 5000): Promise<void> {
-    this.closing = true;
+    this.stopSending();
     if (this.startTimer) clearTimeout(this.startTimer);
     const all = Promise.allSettled([...this.inFlight]);
     await Promise.race([all, new Promise((r) => setTimeout(r, timeoutMs).unref())]);
+  }
+
+  /**
+   * Wait for a person's verdict on an approval request, polling its file
+   * (another process, the CLI or the console, writes it). Bounded by
+   * `timeoutMs` and the request's own expiry.
+   */
+  async awaitApproval(id: string, timeoutMs: number): Promise<"approved" | "rejected" | "consumed" | "expired" | "pending"> {
+    const store = this.stores.approvals;
+    const end = this.clock.now() + timeoutMs;
+    for (;;) {
+      const a = store?.get(id);
+      if (!a) return "expired";
+      if (a.status !== "pending" || this.closing || this.clock.now() >= end) return a.status;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+
+  /** Nothing more goes on the wire: the last check before each send refuses ("not sent"). */
+  stopSending(): void {
+    this.closing = true;
+    if (this.startTimer) clearTimeout(this.startTimer);
   }
 
   private enqueue(item: Item): Promise<CallToolResult> {
@@ -239,7 +272,7 @@ export class TradingService {
 
   private async runUnlocked(item: Item): Promise<CallToolResult> {
     const settled = await this.decideAll([item]);
-    this.ledgerWritable(settled.filter((s) => s.decision?.allowed));
+    await this.ledgerWritable(settled.filter((s) => s.decision?.allowed));
     await this.send(settled);
     return (await this.finish(settled))[0] as CallToolResult;
   }
@@ -277,7 +310,8 @@ export class TradingService {
           // The journal or ledger is unusable: every order below is refused at the journal step anyway.
           this.deps.logger.error("journal reconcile failed", { error: errorMessage(err) });
         }
-        const settled = await this.decideAll(batch);
+        const settled = await this.decideAll(batch, { approvals: true });
+        this.requestApprovals(settled);
         await this.afterGate(settled);
         await this.send(settled);
         return this.finish(settled);
@@ -321,7 +355,7 @@ export class TradingService {
    * allowed calls before it. The exchange is read first and the local files
    * after, so what changed on disk during the reads is decided on.
    */
-  private async decideAll(items: Item[]): Promise<Settled[]> {
+  private async decideAll(items: Item[], opts: { approvals?: boolean } = {}): Promise<Settled[]> {
     const before = this.readLocal();
     // No exchange reads when the local files already refuse every call of the batch:
     // no valid mandate refuses every tool; a halt refuses all but cancels, and those
@@ -356,9 +390,20 @@ export class TradingService {
         },
         landed,
       );
-      const decision = await decide(this.ruleSet(), intent, raw, { maxQuoteAgeMs: this.opts.maxQuoteAgeMs });
-      if (decision.allowed) land(landed, intent, decision, index);
+      let decision = await decide(this.ruleSet(), intent, raw, { maxQuoteAgeMs: this.opts.maxQuoteAgeMs });
       let outcome: Outcome = decision.allowed ? { type: "unknown", detail: "not sent yet" } : { type: "refused", step: "gate", reason: decision.reason };
+      let approvalId: string | undefined;
+      if (opts.approvals && item.call.approvalId && decision.decision === "pause_for_reauth") {
+        const waived = await this.withApproval(item, intent, raw, item.call.approvalId);
+        if (waived.decision) {
+          decision = waived.decision;
+          approvalId = item.call.approvalId;
+          outcome = { type: "unknown", detail: "not sent yet" };
+        } else if (waived.deny) {
+          outcome = { type: "refused", step: "approval", reason: waived.deny };
+        }
+      }
+      if (decision.allowed) land(landed, intent, decision, index);
       let entryOrders: Settled["entryOrders"];
       if (decision.allowed && item.call.tool === "cancel_all_orders" && this.guarded(local)) {
         if (exchange.openOrders === null) {
@@ -368,9 +413,52 @@ export class TradingService {
           entryOrders = { cancel: inScope.filter((o) => !isProtectiveOrder(o)), kept: inScope.filter(isProtectiveOrder) };
         }
       }
-      settled.push({ ...item, decisionId: newDecisionId(), decision, refs, mandateSha: local.mandate.sha256, outcome, counted: false, journaled: false, entryOrders });
+      settled.push({ ...item, decisionId: newDecisionId(), decision, refs, mandateSha: local.mandate.sha256, outcome, counted: false, journaled: false, entryOrders, approvalId });
     }
     return settled;
+  }
+
+  /**
+   * The retry of a paused order with the user's approval: decided again by
+   * the same rules over the same facts, with only the approved caps raised
+   * to what the user saw. Returns the allowing decision, a reason to deny
+   * (the approval is for another order), or neither (it stays paused).
+   */
+  private async withApproval(item: Item, intent: GateIntent, raw: RawFacts, id: string): Promise<{ decision?: Decision; deny?: string }> {
+    const store = this.stores.approvals;
+    if (!store || !raw.mandate.ok) return {};
+    const a = store.get(id);
+    if (!a) return {};
+    if (a.order_hash !== orderHash(approvalOrder(item.call, item.remoteTool))) {
+      return { deny: `approval ${id} was given for another order (${a.intent_normalized}); nothing was sent` };
+    }
+    if (a.status !== "approved") return {};
+    const waived = await decide(this.ruleSet(), intent, { ...raw, mandate: { ...raw.mandate, mandate: waivedMandate(raw.mandate.mandate, a) } }, { maxQuoteAgeMs: this.opts.maxQuoteAgeMs });
+    return waived.allowed ? { decision: waived } : {};
+  }
+
+  /** A pause a person may lift once: record its approval request, for the envelope. */
+  private requestApprovals(settled: Settled[]): void {
+    const store = this.stores.approvals;
+    if (!store) return;
+    for (const s of settled) {
+      if (s.outcome.type !== "refused" || s.outcome.step !== "gate" || !s.decision || !approvable(s.decision)) continue;
+      try {
+        const b = s.decision.breach!;
+        const r = store.create({
+          decision_id: s.decisionId,
+          intent_normalized: s.decision.intent_normalized,
+          reason: s.decision.reason,
+          order: approvalOrder(s.call, s.remoteTool),
+          breaches: [{ limit: b.limit, kind: b.kind, limit_value: b.limit_value, attempted_value: b.attempted_value, detail: b.detail }],
+          price_tolerance_pct: DEFAULT_PRICE_TOLERANCE_PCT,
+        });
+        s.approvalId = r.id;
+        s.approval = { id: r.id, expires_at: r.expires_at, ask_user: askUser(r) };
+      } catch (err) {
+        this.deps.logger.error("could not record an approval request", { error: errorMessage(err) });
+      }
+    }
   }
 
   /** Halted (or the halt unreadable) or the mandate expired: cancels then keep protective orders. */
@@ -409,7 +497,7 @@ export class TradingService {
     const refuse = (s: Settled, step: RefusalStep, reason: string) => (s.outcome = { type: "refused", step, reason });
     const today = utcDate(this.clock.now());
 
-    if (!this.ledgerWritable(go())) return;
+    if (!(await this.ledgerWritable(go()))) return;
 
     // An orderLinkId names one order: one already used today is refused before it can be confused with another.
     const seen = new Set<string>();
@@ -421,6 +509,16 @@ export class TradingService {
         refuse(s, "order_link_id", `order_link_id "${id}" was already used today; choose a new one (or omit it and one is generated), nothing was sent`);
       }
       seen.add(id);
+    }
+
+    // An approval is used up under the order lock, with the count: of two racing retries, one goes.
+    for (const s of go()) {
+      if (!s.approvalId || !this.stores.approvals) continue;
+      try {
+        this.stores.approvals.consume(s.approvalId, s.decisionId);
+      } catch (err) {
+        refuse(s, "approval", `approval ${s.approvalId} could not be used (${errorMessage(err)}); nothing was sent`);
+      }
     }
 
     const places = go().filter((s) => s.call.tool === "place_order");
@@ -454,10 +552,10 @@ export class TradingService {
   }
 
   /** Refuse every call still going when the ledger could not take their records (nothing leaves unaudited). */
-  private ledgerWritable(go: Settled[]): boolean {
+  private async ledgerWritable(go: Settled[]): Promise<boolean> {
     if (go.length === 0) return true;
     try {
-      this.stores.ledger.assertWritable();
+      await this.stores.ledger.assertWritable();
       return true;
     } catch (err) {
       const reason = `the audit ledger could not be written, so nothing was sent (${errorMessage(err)})`;
@@ -603,7 +701,7 @@ export class TradingService {
     let records: (AuditRecord | null)[] = settled.map(() => null);
     let auditError: string | undefined;
     try {
-      records = await this.stores.ledger.appendManyAsync(settled.map((s) => ledgerInput(this.ctx, s)));
+      records = await this.stores.ledger.appendManyAsync(settled.map((s) => ledgerInput(this.ctx, { ...s, extra: s.approvalId ? { approval_id: s.approvalId } : undefined })));
     } catch (err) {
       auditError = `the outcome could not be written to the ledger: ${errorMessage(err)}`;
       this.deps.logger.error(auditError);
@@ -630,15 +728,17 @@ export class TradingService {
             .catch((err: unknown) => this.deps.logger.error("could not close journal entries; they will be reconciled", { error: err }))
         : undefined,
     ]);
+    const environment = (await this.environment()).name;
     return settled.map((s, i) =>
       toToolResult(s.outcome, {
         remoteTool: s.remoteTool,
         broker: this.broker,
-        environment: this.environment,
+        environment,
         orderLinkId: s.call.orderLinkId,
         decision: s.decision,
         record: records[i] ?? null,
         auditError,
+        approval: s.approval,
       }),
     );
   }

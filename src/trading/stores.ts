@@ -3,9 +3,6 @@
  * service is handed its stores and its clock (the composition root,
  * src/compose.ts, builds the file-backed ones; tests hand in failing ones).
  */
-import { createHash } from "node:crypto";
-import { errorMessage } from "../errors.js";
-import { validateMandate } from "../gate/mandate.js";
 import type { HaltState, MandateLoad } from "../gate/types.js";
 import {
   AuditLedger,
@@ -20,7 +17,8 @@ import {
 } from "../state/index.js";
 import { assertLedgerWritable, findRecordByDecisionId } from "../state/ledger-find.js";
 import { Journal } from "../state/journal.js";
-import { readStateFileSync } from "../state/read-file.js";
+import { readMandateFile } from "../state/mandate-file.js";
+import { ApprovalStore } from "../state/approvals.js";
 
 /** A mandate as read for one decision: the load result and the sha256 of the bytes it came from. */
 export interface MandateRead {
@@ -34,8 +32,8 @@ export interface Stores {
   paths: RuntimePaths | null;
   ledger: Pick<AuditLedger, "appendManyAsync"> & {
     findByDecisionId(decisionId: string): AuditRecord | null;
-    /** Throws AuditError when a record could not be appended now: then nothing is sent. */
-    assertWritable(): void;
+    /** Rejects with AuditError when a record could not be appended now: then nothing is sent. */
+    assertWritable(): Promise<void>;
   };
   journal: Journal | null;
   counter: {
@@ -47,6 +45,8 @@ export interface Stores {
   halt: { read(): HaltState };
   lock: { run<T>(timeoutMs: number, fn: () => Promise<T>): Promise<T> };
   mandate: { read(): MandateRead };
+  /** Approval requests (null without a valid broker key). */
+  approvals: ApprovalStore | null;
 }
 
 export interface Clock {
@@ -60,28 +60,8 @@ export function isHalted(h: HaltState): boolean {
   return h.global || h.broker || Boolean(h.error);
 }
 
-const MAX_MANDATE_BYTES = 1 << 20;
-
-/** Read mandate.json once: its bytes are both hashed and validated, so the hash names exactly the mandate decided on. */
-export function readMandate(file: string, brokerKey: string): MandateRead {
-  const read = readStateFileSync(file, MAX_MANDATE_BYTES);
-  if (!read.ok) {
-    const message = read.missing ? `no mandate file at ${file}; commit a mandate first (bybit-mcp mandate init, or Vibe-Trading).` : `${file}: ${read.reason}.`;
-    return { load: { ok: false, reason: `no valid mandate: ${message.replace(/\.$/, "")}.`, problems: [{ path: "(file)", message }], file }, sha256: null };
-  }
-  const sha256 = createHash("sha256").update(read.bytes).digest("hex");
-  let value: unknown;
-  try {
-    value = JSON.parse(read.bytes.toString("utf8"));
-  } catch (err) {
-    const message = `${file} is not valid JSON: ${errorMessage(err)}.`;
-    return { load: { ok: false, reason: `no valid mandate: ${message.replace(/\.$/, "")}.`, problems: [{ path: "(file)", message }], file }, sha256 };
-  }
-  return { load: { ...validateMandate(value, { brokerKey }), file }, sha256 };
-}
-
 /** The stores over the runtime root's files (Vibe-Trading's layout plus our journal). */
-export function fileStores(paths: RuntimePaths | null, ledgerPaths: RuntimePaths, extraSecrets: string[]): Stores {
+export function fileStores(paths: RuntimePaths | null, ledgerPaths: RuntimePaths, extraSecrets: string[], opts: { approvalTtlMs?: number } = {}): Stores {
   const ledger = new AuditLedger(ledgerPaths, { extraSecrets });
   const need = (): RuntimePaths => {
     if (!paths) throw new Error("no valid broker key");
@@ -92,7 +72,10 @@ export function fileStores(paths: RuntimePaths | null, ledgerPaths: RuntimePaths
     ledger: {
       appendManyAsync: (inputs: AuditInput[]) => ledger.appendManyAsync(inputs),
       findByDecisionId: (id: string) => findRecordByDecisionId(ledgerPaths.audit, id),
-      assertWritable: () => assertLedgerWritable(ledgerPaths),
+      assertWritable: async () => {
+        assertLedgerWritable(ledgerPaths);
+        await ledger.checkAppendable();
+      },
     },
     journal: paths ? new Journal(paths) : null,
     counter: {
@@ -102,6 +85,7 @@ export function fileStores(paths: RuntimePaths | null, ledgerPaths: RuntimePaths
     },
     halt: { read: () => readHalt(need()) },
     lock: { run: (timeoutMs, fn) => withOrderLock(need(), { timeoutMs }, fn) },
-    mandate: { read: () => readMandate(need().mandate, need().broker) },
+    mandate: { read: () => readMandateFile(need().mandate, { brokerKey: need().broker }) },
+    approvals: paths ? new ApprovalStore(paths, { ttlMs: opts.approvalTtlMs }) : null,
   };
 }

@@ -5,8 +5,8 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { environmentOf, isSimulator } from "../../src/console/environment.js";
-import { loadMandate } from "../../src/gate/mandate.js";
+import { environmentOf, isSimulator } from "../../src/environment.js";
+import { loadMandate } from "../../src/state/mandate-file.js";
 import { startSim } from "../../src/sim/index.js";
 import { consoleRig, type ConsoleRig } from "../helpers/console.js";
 

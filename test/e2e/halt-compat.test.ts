@@ -118,6 +118,8 @@ describe("files written by Vibe-Trading", () => {
     mcp = await connect(env);
     const status = (await mcp.call("bybit_get_mandate_status", {})).structuredContent as Record<string, any>;
     expect(status.mandate.loaded).toBe(true);
+    // The simulator says what it is: paper, never mistaken for mainnet.
+    expect(status.environment).toBe("simulator");
     expect(status.trades).toMatchObject({ used_today: 2, max_per_day: 3, left_today: 1 });
     const buy = { category: "linear", symbol: "BTCUSDT", side: "Buy", order_type: "Market", qty: "0.001" };
     expect((await mcp.call("bybit_place_order", buy)).structuredContent?.status).toBe("accepted");

@@ -2,7 +2,8 @@
  * The holes around the decision (issue 7), end to end: built server over
  * stdio, real HTTP to the simulator, state files on disk.
  */
-import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { BybitClient } from "../../src/bybit/client.js";
@@ -156,3 +157,61 @@ describe("universe and risk", () => {
     mcp = await connect(env());
   });
 });
+
+describe("state files that are not regular files", () => {
+  for (const [name, where] of [
+    ["mandate.json", () => join(rt.broker, "mandate.json")],
+    ["HALT", () => join(rt.broker, "HALT")],
+    ["trade_counter.json", () => join(rt.broker, "trade_counter.json")],
+    ["inflight.jsonl", () => join(rt.broker, "inflight.jsonl")],
+  ] as const) {
+    it(`a FIFO at ${name}: the order is refused at once, nothing is sent, read tools still answer`, async () => {
+      const file = where();
+      rmSync(file, { force: true });
+      expect(spawnSync("mkfifo", [file]).status).toBe(0);
+      const started = Date.now();
+      const res = sc(await mcp.call("bybit_place_order", BUY_500));
+      // A counter that cannot be read pauses (the count is a quantitative check); the rest deny.
+      expect(res.status).toBe("blocked");
+      expect(res.reason).toMatch(/FIFO|not a regular file|halted|journal/);
+      expect(Date.now() - started).toBeLessThan(3000);
+      expect(creates()).toHaveLength(0);
+      const tickers = sc(await mcp.call("bybit_get_tickers", { category: "linear", symbol: "BTCUSDT" }));
+      expect(tickers.list[0].symbol).toBe("BTCUSDT");
+      rmSync(file);
+    });
+  }
+
+  it("a symlink to /dev/zero at the counter is refused, not read for ever", async () => {
+    spawnSync("ln", ["-s", "/dev/zero", join(rt.broker, "trade_counter.json")]);
+    const res = sc(await mcp.call("bybit_place_order", BUY_500));
+    expect(res.status).toBe("blocked");
+    expect(res.reason).toMatch(/character device|not a regular file/);
+  });
+
+  it("a mandate writable by group or others is refused, naming the mode and chmod 600", async () => {
+    chmodSync(join(rt.broker, "mandate.json"), 0o664);
+    const res = sc(await mcp.call("bybit_place_order", BUY_500));
+    expect(res).toMatchObject({ status: "blocked", decision: "deny" });
+    expect(res.reason).toMatch(/664/);
+    expect(res.reason).toMatch(/chmod 600/);
+    expect(creates()).toHaveLength(0);
+  });
+});
+
+describe("HALT tripped while another process holds the ledger's chain lock", () => {
+  it("bybit-mcp halt during the reads stops the order: nothing is sent", async () => {
+    // A Vibe-Trading-like appender holds the chain flock for 2 s.
+    const holder = spawn("python3", ["-c", `import fcntl,sys,time\nf=open(sys.argv[1],"a")\nfcntl.flock(f,fcntl.LOCK_EX)\nprint("held",flush=True)\ntime.sleep(2)`, join(rt.live, "audit_chain.jsonl")]);
+    await new Promise<void>((resolve) => holder.stdout.once("data", () => resolve()));
+    sim.faults.set({ latencyMs: 400 });
+    const pending = mcp.call("bybit_place_order", BUY_500);
+    await sleep(100);
+    writeFileSync(join(rt.broker, "HALT"), JSON.stringify({ tripped_at: new Date().toISOString(), by: "cli", reason: "test" }));
+    const res = sc(await pending);
+    expect(res.status).toBe("blocked");
+    expect(creates()).toHaveLength(0);
+    holder.kill();
+  });
+});
+

@@ -66,7 +66,7 @@ describe("allowed writes land in the simulator", () => {
     const sc = res.structuredContent as Record<string, any>;
     expect(res.isError).toBeFalsy();
     expect(sc.status).toBe("accepted");
-    expect(sc.environment).toBe("custom");
+    expect(sc.environment).toBe("simulator");
     expect(sc.broker_response.orderId).toBeTruthy();
     expect(sc.broker_response.orderLinkId).toMatch(/^[A-Za-z0-9_-]{1,36}$/);
     const order = sim.state().orders.find((o) => o.orderLinkId === sc.broker_response.orderLinkId);

@@ -1,9 +1,12 @@
-import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { mandateValidateCommand } from "../../src/cli/mandate-validate.js";
-import { loadMandate, validateMandate } from "../../src/gate/index.js";
+import { validateMandate } from "../../src/gate/index.js";
+import { createHash } from "node:crypto";
+import { loadMandate, loadMandateAsync, readMandateFile, readMandateFileAsync } from "../../src/state/mandate-file.js";
+import { mkfifoWithWatchdog } from "../state/helpers.js";
 import { parseIsoTimestamp } from "../../src/gate/time.js";
 import { packageRoot } from "../../src/util/package-root.js";
 import { captureIo } from "./helpers.js";
@@ -18,7 +21,7 @@ const opts = { brokerKey: "bybit" };
 /** Write `text` as a mandate file and load it. */
 function loadText(text: string) {
   const file = join(tmp, `m-${Math.random().toString(16).slice(2)}.json`);
-  writeFileSync(file, text);
+  writeFileSync(file, text, { mode: 0o600 });
   return loadMandate(file, opts);
 }
 function problemsOf(edit: (m: Record<string, Record<string, unknown>>) => void) {
@@ -102,11 +105,98 @@ describe("mandate loading", () => {
     expect(p!.message).toMatch(message);
   });
 
+  it.each(["-99:99", "+24:00", "+23:60", "-2400"])("refuses the offset %s (beyond ±23:59) in timestamps and in the mandate", (offset) => {
+    expect(parseIsoTimestamp(`2027-06-01T12:00:00${offset}`)).toBeNull();
+    const problems = problemsOf((m) => (m.consent!.expires_at = `2027-06-01T12:00:00${offset}`));
+    expect(problems.find((p) => p.path === "consent.expires_at")?.message).toMatch(/ISO-8601/);
+  });
+
+  it("accepts the extreme real offsets ±23:59", () => {
+    expect(parseIsoTimestamp("2025-06-01T12:00:00+23:59")).toBe(Date.UTC(2025, 5, 1, 12) - (23 * 60 + 59) * 60_000);
+    expect(parseIsoTimestamp("2025-06-01T12:00:00-2359")).toBe(Date.UTC(2025, 5, 1, 12) + (23 * 60 + 59) * 60_000);
+  });
+
+  it.each([".", "..", "a.b", ""])("is invalid for the broker key %j (trading stays halted)", (brokerKey) => {
+    const load = validateMandate(base(), { brokerKey });
+    expect(load.ok).toBe(false);
+    if (!load.ok) expect(load.problems.find((p) => p.path === "consent.broker")?.message).toMatch(/BYBIT_BROKER_KEY is unusable/);
+  });
+
   it("parses timestamps without an offset as UTC, never local time", () => {
     expect(parseIsoTimestamp("2025-06-01T12:00:00")).toBe(Date.UTC(2025, 5, 1, 12));
     expect(parseIsoTimestamp("2025-06-01T12:00:00.123456Z")).toBe(Date.UTC(2025, 5, 1, 12, 0, 0, 123));
     expect(parseIsoTimestamp("2025-06-01T14:00:00+02:00")).toBe(Date.UTC(2025, 5, 1, 12));
     expect(parseIsoTimestamp("2025-06-01")).toBeNull();
+  });
+});
+
+describe("mandate file safety (sync and async loaders)", () => {
+  const loaders = [
+    ["sync", async (file: string) => loadMandate(file, opts)],
+    ["async", (file: string) => loadMandateAsync(file, opts)],
+  ] as const;
+
+  it.each(loaders)("%s: a FIFO at mandate.json fails at once, named, instead of hanging", async (_n, load) => {
+    const file = join(mkdtempSync(join(tmp, "fifo-")), "mandate.json");
+    mkfifoWithWatchdog(file);
+    const started = Date.now();
+    const l = await load(file);
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(l.ok).toBe(false);
+    if (!l.ok) expect(l.reason).toBe(`no valid mandate: ${file} is a FIFO, not a regular file.`);
+  });
+
+  it.each(loaders)("%s: a symlink to /dev/zero fails as a device", async (_n, load) => {
+    const file = join(mkdtempSync(join(tmp, "zero-")), "mandate.json");
+    symlinkSync("/dev/zero", file);
+    const l = await load(file);
+    expect(l.ok).toBe(false);
+    if (!l.ok) expect(l.reason).toContain(`${file} is a character device, not a regular file`);
+  });
+
+  it.each(loaders)("%s: a mandate writable by group or others is refused, naming the mode and chmod 600", async (_n, load) => {
+    const file = join(mkdtempSync(join(tmp, "mode-")), "mandate.json");
+    writeFileSync(file, readFileSync(STANDARD, "utf8"));
+    for (const mode of [0o664, 0o602, 0o620]) {
+      chmodSync(file, mode);
+      const l = await load(file);
+      expect(l.ok).toBe(false);
+      if (!l.ok) {
+        expect(l.reason).toContain(`(mode ${mode.toString(8).padStart(4, "0")})`);
+        expect(l.reason).toContain(`chmod 600 ${file}`);
+      }
+    }
+    for (const mode of [0o600, 0o644, 0o400]) {
+      chmodSync(file, mode);
+      expect((await load(file)).ok, mode.toString(8)).toBe(true);
+    }
+  });
+
+  it.each(loaders)("%s: a missing file says so, and a file over 1 MiB is refused unread", async (_n, load) => {
+    const missing = await load(join(tmp, "nope.json"));
+    expect(!missing.ok && missing.reason).toMatch(/no mandate file at/);
+    const big = join(mkdtempSync(join(tmp, "big-")), "mandate.json");
+    writeFileSync(big, " ".repeat((1 << 20) + 1), { mode: 0o600 });
+    const l = await load(big);
+    expect(!l.ok && l.reason).toMatch(/larger than 1 MiB/);
+  });
+});
+
+describe("readMandateFile", () => {
+  it.each([
+    ["sync", async (f: string) => readMandateFile(f, opts)],
+    ["async", (f: string) => readMandateFileAsync(f, opts)],
+  ] as const)("%s: hashes exactly the bytes it validated, and refuses a writable file like loadMandate", async (_n, read) => {
+    const file = join(mkdtempSync(join(tmp, "hash-")), "mandate.json");
+    const bytes = readFileSync(STANDARD);
+    writeFileSync(file, bytes, { mode: 0o600 });
+    const r = await read(file);
+    expect(r.load.ok).toBe(true);
+    expect(r.sha256).toBe(createHash("sha256").update(bytes).digest("hex"));
+    chmodSync(file, 0o666);
+    const w = await read(file);
+    expect(!w.load.ok && w.load.reason).toContain("chmod 600");
+    expect((await read(join(tmp, "none.json"))).sha256).toBeNull();
   });
 });
 
@@ -125,7 +215,7 @@ describe("bybit-mcp mandate validate", () => {
     m.hard_caps!.max_leverage = -1;
     m.consent!.broker = "ACCT2";
     m.universe!.exclude_symbols = "BTC" as unknown as string[];
-    writeFileSync(join(root, "live", "acct2", "mandate.json"), JSON.stringify(m));
+    writeFileSync(join(root, "live", "acct2", "mandate.json"), JSON.stringify(m), { mode: 0o600 });
     const io = captureIo({ VIBE_TRADING_HOME: root, BYBIT_BROKER_KEY: " Acct2 " });
     expect(await mandateValidateCommand([], io)).toBe(1);
     expect(io.err()).toContain(join(root, "live", "acct2", "mandate.json"));
@@ -138,5 +228,22 @@ describe("bybit-mcp mandate validate", () => {
     expect(await mandateValidateCommand([], io)).toBe(1);
     expect(io.err()).toContain(join(tmp, "empty", "live", "bybit", "mandate.json"));
     await expect(mandateValidateCommand([], captureIo({ BYBIT_BROKER_KEY: "../x" }))).rejects.toThrow(/not a valid broker key/);
+    await expect(mandateValidateCommand([], captureIo({ BYBIT_BROKER_KEY: "." }))).rejects.toThrow(/not a valid broker key/);
+  });
+
+  it("exits 1 at once for a FIFO or a group-writable file, naming why", async () => {
+    const root = mkdtempSync(join(tmp, "cli-fifo-"));
+    mkdirSync(join(root, "live", "bybit"), { recursive: true });
+    const file = join(root, "live", "bybit", "mandate.json");
+    mkfifoWithWatchdog(file);
+    const io = captureIo({ VIBE_RUNTIME_ROOT: root });
+    expect(await mandateValidateCommand([], io)).toBe(1);
+    expect(io.err()).toContain(`(file): ${file} is a FIFO, not a regular file.`);
+    const writable = join(root, "m.json");
+    writeFileSync(writable, readFileSync(STANDARD, "utf8"));
+    chmodSync(writable, 0o664);
+    const io2 = captureIo({});
+    expect(await mandateValidateCommand([writable], io2)).toBe(1);
+    expect(io2.err()).toContain(`mode 0664); run chmod 600 ${writable}`);
   });
 });

@@ -5,7 +5,7 @@
  */
 import { request as httpRequest } from "node:http";
 import { loadConfig, type Config } from "../../src/config.js";
-import { environmentOf } from "../../src/console/environment.js";
+import { environmentOf } from "../../src/environment.js";
 import { startConsole, type ConsoleHandle } from "../../src/console/server.js";
 import { loadRuleSetOrError } from "../../src/gate/rules.js";
 import { silentLogger } from "../../src/log.js";

@@ -53,7 +53,7 @@ describe("stdio transport", () => {
     expect(await s.exited).toBe(0);
   });
 
-  it("a gated order still running when stdin closes is finished and audited before the process exits", async () => {
+  it("a gated order still deciding when stdin closes is not sent, and is audited as not sent before the process exits", async () => {
     sim.faults.set({ latencyMs: 300 });
     const s = start();
     s.child.stdin.write(INIT);
@@ -67,10 +67,11 @@ describe("stdio transport", () => {
     s.child.stdin.end();
     expect(await s.exited).toBe(0);
     sim.faults.clear();
-    expect(sim.requests().filter((r) => r.path === "/v5/order/create")).toHaveLength(1);
+    // Nobody is left to read its result: it is not sent, and the ledger says so.
+    expect(sim.requests().filter((r) => r.path === "/v5/order/create")).toHaveLength(0);
     const ledger = join(rt.live, "audit.jsonl");
     expect(existsSync(ledger)).toBe(true);
-    const records = readFileSync(ledger, "utf8").trim().split("\n").map((l) => JSON.parse(l) as { outcome?: string });
-    expect(records.map((r) => r.outcome)).toContain("accepted");
+    const records = readFileSync(ledger, "utf8").trim().split("\n").map((l) => JSON.parse(l) as { outcome?: string; refused_step?: string });
+    expect(records.map((r) => [r.outcome, r.refused_step])).toEqual([["blocked", "shutdown"]]);
   });
 });

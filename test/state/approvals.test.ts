@@ -152,6 +152,17 @@ describe("ApprovalStore.decide", () => {
     expect(s.get(r.id)?.status).toBe("approved");
   });
 
+  it("refuses a verdict on an order other than the one the person was shown", () => {
+    const p = tempPaths();
+    const s = store(p);
+    const r = s.create(input());
+    expect(() => s.decide(r.id, "approved", "console", undefined, orderHash({ ...ORDER, body: { ...ORDER.body, qty: "9" } }))).toThrow(
+      `${r.id} no longer holds the order you were shown; nothing was changed`,
+    );
+    expect(s.get(r.id)?.status).toBe("pending");
+    expect(s.decide(r.id, "approved", "console", undefined, r.order_hash).status).toBe("approved");
+  });
+
   it("refuses an unknown id and an expired request, and writes the expiry down as its final status", () => {
     const p = tempPaths();
     const clock = { now: T0 };

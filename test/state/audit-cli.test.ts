@@ -75,6 +75,29 @@ describe("audit verify", () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^chain broken at seq 2 \(.*audit_chain\.jsonl:2\): record_hash_mismatch: .*; 1 records verified before it\n$/);
   });
+
+  it("exits 1 for a chain truncated to a valid prefix, naming the seq and file where it broke", async () => {
+    const p = tempPaths();
+    seed(p, 6);
+    writeFileSync(p.auditChain, `${readFileSync(p.auditChain, "utf8").split("\n").slice(0, 3).join("\n")}\n`);
+    const r = await run(["verify"], p);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toBe(
+      `chain broken at seq 4 (${p.auditChain}): audit_chain.jsonl was truncated: it ends at seq 3 but seq 6 was written; 3 records verified before it\n`,
+    );
+  });
+
+  it("exits 1 for a rewritten chain, naming the seq, file and line", async () => {
+    const p = tempPaths();
+    seed(p, 3);
+    const other = tempPaths();
+    seed(other, 3);
+    writeFileSync(p.auditChain, readFileSync(other.auditChain));
+    const r = await run(["verify"], p);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(new RegExp(`^chain broken at seq 3 \\(${p.auditChain}:3\\): audit_chain\\.jsonl was rewritten: seq 3 now has record_hash`));
+  });
 });
 
 describe("usage", () => {

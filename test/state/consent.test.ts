@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { exampleMandate } from "../../src/demo/mandate.js";
-import { loadMandate } from "../../src/gate/mandate.js";
+import { loadMandate } from "../../src/state/mandate-file.js";
 import { AuditError, LockError } from "../../src/errors.js";
 import { AuditLedger, withOrderLock, type RuntimePaths } from "../../src/state/index.js";
 import { commitMandate, consentToken, pythonIsoUtc, type CommitOptions, type MandateTerms } from "../../src/state/consent.js";

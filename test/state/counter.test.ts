@@ -1,9 +1,9 @@
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
 import { StateError } from "../../src/errors.js";
-import { incrementTradesToday, readTradesToday, withOrderLock } from "../../src/state/index.js";
-import { compiledStateModule, nodeChild, py, tempPaths } from "./helpers.js";
+import { incrementTradesToday, incrementTradesTodayAsync, readTradesToday, readTradesTodayAsync, withOrderLock } from "../../src/state/index.js";
+import { compiledStateModule, mkfifoWithWatchdog, nodeChild, py, tempPaths } from "./helpers.js";
 
 const DAY_END = Date.parse("2026-05-29T23:59:59.999Z");
 const NEXT_DAY = Date.parse("2026-05-30T00:00:00.000Z");
@@ -46,6 +46,49 @@ describe("readTradesToday", () => {
     const p = tempPaths();
     mkdirSync(p.counter, { recursive: true });
     expect(() => readTradesToday(p, DAY_END)).toThrow(StateError);
+  });
+
+  it.each(["2026-02-30", "2026-13-01", "2025-02-29", "2026-04-31"])("treats the impossible date %s as corrupt, not as another day", async (date) => {
+    const p = tempPaths();
+    mkdirSync(p.brokerDir, { recursive: true });
+    writeFileSync(p.counter, pythonCounter(date, 9));
+    expect(() => readTradesToday(p, DAY_END)).toThrow(/real YYYY-MM-DD calendar date/);
+    await expect(readTradesTodayAsync(p, DAY_END)).rejects.toThrow(StateError);
+    expect(() => incrementTradesToday(p, DAY_END)).toThrow(StateError);
+    expect(readFileSync(p.counter, "utf8")).toBe(pythonCounter(date, 9));
+  });
+
+  it("accepts 29 February in a leap year", () => {
+    const p = tempPaths();
+    mkdirSync(p.brokerDir, { recursive: true });
+    writeFileSync(p.counter, pythonCounter("2028-02-29", 4));
+    expect(readTradesToday(p, Date.parse("2028-02-29T12:00:00Z"))).toBe(4);
+  });
+
+  it("fails at once, naming it, when the counter is a FIFO (sync and async), and never writes over it", async () => {
+    const p = tempPaths();
+    mkdirSync(p.brokerDir, { recursive: true });
+    mkfifoWithWatchdog(p.counter);
+    expect(() => readTradesToday(p, DAY_END)).toThrow(`${p.counter} is a FIFO, not a regular file`);
+    await expect(readTradesTodayAsync(p, DAY_END)).rejects.toThrow(/is a FIFO/);
+    await expect(incrementTradesTodayAsync(p, DAY_END)).rejects.toThrow(/is a FIFO/);
+  });
+
+  it("fails as a device on a symlink to /dev/zero instead of reading for ever", async () => {
+    const p = tempPaths();
+    mkdirSync(p.brokerDir, { recursive: true });
+    symlinkSync("/dev/zero", p.counter);
+    expect(() => readTradesToday(p, DAY_END)).toThrow(/is a character device, not a regular file/);
+    await expect(readTradesTodayAsync(p, DAY_END)).rejects.toThrow(/character device/);
+  });
+
+  it("reads asynchronously what the sync reader reads", async () => {
+    const p = tempPaths();
+    expect(await readTradesTodayAsync(p, DAY_END)).toBe(0);
+    mkdirSync(p.brokerDir, { recursive: true });
+    writeFileSync(p.counter, pythonCounter("2026-05-29", 7));
+    expect(await readTradesTodayAsync(p, DAY_END)).toBe(7);
+    expect(await readTradesTodayAsync(p, NEXT_DAY)).toBe(0);
   });
 });
 

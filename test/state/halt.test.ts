@@ -1,7 +1,7 @@
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { clearHalt, readHalt, tripHalt } from "../../src/state/index.js";
-import { py, tempPaths } from "./helpers.js";
+import { clearHalt, readHalt, readHaltAsync, tripHalt } from "../../src/state/index.js";
+import { mkfifoWithWatchdog, py, tempPaths } from "./helpers.js";
 
 const NOW = Date.UTC(2026, 4, 29, 14, 3, 11, 482);
 
@@ -56,6 +56,35 @@ describe("readHalt", () => {
     const h = readHalt(p);
     expect([h.global, h.broker]).toEqual([false, true]);
     expect(h.error).toMatch(/ENOTDIR/);
+  });
+});
+
+describe("readHalt on a HALT that is not a regular file", () => {
+  it("halts at once when the broker HALT is a FIFO, without attribution (sync and async)", async () => {
+    const p = tempPaths();
+    mkdirSync(p.brokerDir, { recursive: true });
+    mkfifoWithWatchdog(p.brokerHalt);
+    const started = Date.now();
+    expect(readHalt(p)).toEqual({ global: false, broker: true, detail: { scope: "broker" } });
+    expect(await readHaltAsync(p)).toEqual({ global: false, broker: true, detail: { scope: "broker" } });
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
+
+  it("halts when the global HALT is a symlink to /dev/zero, without reading it for ever", async () => {
+    const p = tempPaths();
+    mkdirSync(p.live, { recursive: true });
+    symlinkSync("/dev/zero", p.globalHalt);
+    expect(readHalt(p)).toEqual({ global: true, broker: false, detail: { scope: "global" } });
+    expect(await readHaltAsync(p)).toEqual({ global: true, broker: false, detail: { scope: "global" } });
+  });
+
+  it("reads the same state asynchronously, attribution included", async () => {
+    const p = tempPaths();
+    expect(await readHaltAsync(p)).toEqual({ global: false, broker: false });
+    tripHalt(p, { scope: "global", by: "cli", reason: "stop", nowMs: NOW });
+    tripHalt(p, { scope: "broker", by: "frontend", reason: "b", nowMs: NOW });
+    expect(await readHaltAsync(p)).toEqual(readHalt(p));
+    expect((await readHaltAsync(p)).detail).toMatchObject({ scope: "global", by: "cli", reason: "stop" });
   });
 });
 

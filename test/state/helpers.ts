@@ -73,3 +73,19 @@ export function nodeChild(script: string, args: string[] = []): Promise<{ status
     child.on("close", (status) => resolveRun({ status, stdout, stderr }));
   });
 }
+
+const watchdogs: ReturnType<typeof spawn>[] = [];
+afterEach(() => {
+  for (const w of watchdogs.splice(0)) w.kill("SIGKILL");
+});
+
+/**
+ * mkfifo `file`, with a watchdog that writes into it after `afterMs`: code
+ * that wrongly blocks on the FIFO then wakes up and fails its test instead
+ * of hanging the test worker for ever. Killed after the test.
+ */
+export function mkfifoWithWatchdog(file: string, afterMs = 3000): void {
+  execFileSync("mkfifo", ["-m", "600", file]);
+  const w = spawn("sh", ["-c", `sleep ${afterMs / 1000}; printf 'not json' > "$1"`, "sh", file], { stdio: "ignore" });
+  watchdogs.push(w);
+}

@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { StateError } from "../../src/errors.js";
+import { brokerKeyProblem } from "../../src/gate/index.js";
 import { normalizeBrokerKey, resolveRuntimeRoot, runtimePaths } from "../../src/state/index.js";
 
 describe("resolveRuntimeRoot", () => {
@@ -18,8 +19,13 @@ describe("resolveRuntimeRoot", () => {
 
 describe("normalizeBrokerKey", () => {
   it("trims and lower-cases", () => expect(normalizeBrokerKey("  ByBit ")).toBe("bybit"));
-  it.each([undefined, "", "  ", "a/b", "a\\b", "..", "x..y"])("rejects %j (invalid means halted)", (raw) => {
+  it.each([undefined, "", "  ", "a/b", "a\\b", "..", "x..y", ".", "a.b", "a b", "bybit\n2", "é", "x".repeat(65)])("rejects %j (invalid means halted)", (raw) => {
     expect(normalizeBrokerKey(raw)).toBeNull();
+    expect(brokerKeyProblem(raw)).not.toBeNull();
+  });
+  it.each(["bybit", " Bybit-Sub_2 ", "x".repeat(64), "0"])("accepts %j, as brokerKeyProblem does", (raw) => {
+    expect(normalizeBrokerKey(raw)).toBe(raw.trim().toLowerCase());
+    expect(brokerKeyProblem(raw)).toBeNull();
   });
 });
 
@@ -39,11 +45,13 @@ describe("runtimePaths", () => {
       approvals: "/r/live/bybit/approvals",
       audit: "/r/live/audit.jsonl",
       auditChain: "/r/live/audit_chain.jsonl",
+      auditTip: "/r/live/.audit_chain_tip.json",
       broker: "bybit",
     });
   });
 
   it("throws StateError for an invalid broker key", () => {
     expect(() => runtimePaths("/r", "../x")).toThrow(StateError);
+    expect(() => runtimePaths("/r", ".")).toThrow(StateError);
   });
 });

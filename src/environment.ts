@@ -9,7 +9,7 @@
  * wait on it. An unanswered probe reads as "custom": never as a paper
  * environment it has not proven.
  */
-import type { Config } from "../config.js";
+import type { Config } from "./config.js";
 
 export type EnvironmentName = "mainnet" | "testnet" | "demo" | "simulator" | "custom";
 
