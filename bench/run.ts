@@ -147,6 +147,43 @@ async function spawnSim(): Promise<RemoteSim> {
   };
 }
 
+/**
+ * Console page time to first byte: the built `bybit-mcp console` logged in once, then GET /
+ * (mandate status, with positions read from the simulator) and GET /ledger (tail + chain verify).
+ */
+async function consoleTtfb(env: Record<string, string>): Promise<void> {
+  const child = spawn(process.execPath, [CLI, "console", "--port", "0"], { env: { PATH: process.env.PATH ?? "", ...env }, stdio: ["ignore", "ignore", "pipe"] });
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      let err = "";
+      child.stderr.on("data", (d: Buffer) => {
+        err += d.toString();
+        const m = /http:\/\/127\.0\.0\.1:\d+\/login\?token=[0-9a-f]{64}/.exec(err);
+        if (m) resolve(m[0]);
+      });
+      child.once("exit", () => reject(new Error(`console exited: ${err}`)));
+    });
+    const cookie = (await fetch(url, { redirect: "manual" })).headers.get("set-cookie")!.split(";")[0]!;
+    const { request } = await import("node:http");
+    const ttfb = (path: string) =>
+      new Promise<number>((resolve, reject) => {
+        const t0 = performance.now();
+        const req = request(new URL(path, url), { headers: { cookie } }, (res) => {
+          const ms = performance.now() - t0;
+          res.resume().on("end", () => resolve(ms));
+        });
+        req.on("error", reject).end();
+      });
+    for (const path of ["/", "/ledger"]) {
+      const xs: number[] = [];
+      for (let i = 0; i < 60; i++) xs.push(await ttfb(path));
+      add(`console ${path} time to first byte p50 (of 50, after 10 warm-up)`, pct(xs.slice(10), 50), "ms");
+    }
+  } finally {
+    child.kill();
+  }
+}
+
 async function main() {
   const sim = await spawnSim();
   await sim.admin("POST", "/__sim/mark", { category: "linear", symbol: "BTCUSDT", price: "50000" });
@@ -222,6 +259,7 @@ async function main() {
   const peak = procStatusMb(pid, "VmHWM");
   add("server peak RSS after the 600-order burst too", peak, "MB", "<= 70", peak <= 70);
   await client.close();
+  await consoleTtfb(env(root));
   await sim.close();
 
   // 6. The gate alone (in this process).

@@ -2,7 +2,7 @@
  * The console's pages and actions over plain HTTP: what each writes (and
  * what it refuses to), read back from the files the CLI reads.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { environmentOf, isSimulator } from "../../src/environment.js";
@@ -113,6 +113,27 @@ describe("halt", () => {
     expect(JSON.parse(readFileSync(rig.paths.globalHalt, "utf8"))).toMatchObject({ by: "frontend", reason: "lunch" });
     expect(rig.ledger.tail(1)[0]).toMatchObject({ kind: "halt_tripped", intent_normalized: "halt all brokers: lunch", remote_tool: "console" });
     expect(await page("/")).toContain("Trading is HALTED");
+  });
+});
+
+describe("ledger", () => {
+  it("the chain badge turns broken when the chain file is edited after a verified load", async () => {
+    await rig.post("/halt", { reason: "one", confirm: "yes", csrf: s.csrf }, s.cookie);
+    await rig.post("/unhalt", { scope: "broker", csrf: s.csrf }, s.cookie);
+    expect(await page("/ledger")).toContain('data-chain="ok"');
+    expect(await page("/ledger")).toContain("chain verified: 2 records");
+    const chain = rig.paths.auditChain;
+    writeFileSync(chain, readFileSync(chain, "utf8").replace("halt broker bybit: one", "halt broker bybit: two"));
+    expect(await page("/ledger")).toContain('data-chain="broken"');
+  });
+
+  it("filters by kind, newest first", async () => {
+    await rig.post("/halt", { reason: "first", confirm: "yes", csrf: s.csrf }, s.cookie);
+    await rig.post("/unhalt", { scope: "broker", csrf: s.csrf }, s.cookie);
+    await rig.post("/halt", { reason: "second", confirm: "yes", csrf: s.csrf }, s.cookie);
+    const body = await page("/ledger?kind=halt_tripped");
+    expect(body).not.toContain('data-kind="halt_cleared"');
+    expect(body.indexOf("second")).toBeLessThan(body.indexOf("first"));
   });
 });
 
