@@ -128,7 +128,7 @@ async function evaluate(ruleSet: RuleSet, intent: GateIntent, facts: Facts): Pro
 }
 
 /** Vibe-Trading's checked_limits, in its order (the shared contract: shared/reference/vibe-trading-compat.md). */
-const CONTRACT_LIMITS = [
+export const CONTRACT_LIMITS: readonly string[] = [
   "mandate",
   "expiry",
   "halt_flag",

@@ -14,25 +14,18 @@
  * gate's decision as made (`explanation`, replayable from `facts`), and for a
  * step's refusal `refused_step`, so the record never rewrites the Decision.
  */
+import { CONTRACT_LIMITS } from "../gate/decide.js";
 import type { Decision } from "../gate/types.js";
 import type { AuditInput, AuditKind } from "../state/index.js";
 import type { NormalizedCall } from "./normalize.js";
 import type { Outcome } from "./outcome.js";
 
-/** The breaches of Vibe-Trading's check_mandate (steps 2-10) and our own quantitative or universe checks: kind "breach". */
-const BREACH_LIMITS: ReadonlySet<string> = new Set([
-  "exclude_symbols",
-  "allowed_instruments",
-  "asset_classes",
-  "max_order_notional_usd",
-  "max_total_exposure_usd",
-  "max_leverage",
-  "max_trades_per_day",
-  "account_funding_usd",
-  "universe_floors",
-  "option_limits",
-  "price_band",
-]);
+/**
+ * The breaches of Vibe-Trading's check_mandate (steps 2-10 of its checked
+ * limits, from exclude_symbols on) and our own quantitative or universe
+ * checks: kind "breach". The steps before them (mandate, expiry, halt, intent) are "order_rejected".
+ */
+const BREACH_LIMITS: ReadonlySet<string> = new Set([...CONTRACT_LIMITS.slice(CONTRACT_LIMITS.indexOf("exclude_symbols")), "option_limits", "price_band"]);
 
 export interface RecordContext {
   sessionId: string;
