@@ -260,6 +260,40 @@ export const INSTRUMENTS: readonly Instrument[] = [
       openInterest: "812.06",
     },
   },
+  // A USDC perpetual: margined and settled in USDC (under UTA cross margin USDT collateral
+  // can back it), so a USDT-only wallet does not rule its positions out. Last, so the
+  // paging of the instruments before it is unchanged.
+  {
+    category: "linear",
+    symbol: "BTCPERP",
+    baseCoin: "BTC",
+    quoteCoin: "USDC",
+    settleCoin: "USDC",
+    tickSize: "0.50",
+    minPrice: "0.50",
+    maxPrice: "1999999.00",
+    lot: {
+      maxOrderQty: "500.000",
+      minOrderQty: "0.001",
+      qtyStep: "0.001",
+      maxMktOrderQty: "50.000",
+      minNotionalValue: "5",
+    },
+    maxLeverage: "100.00",
+    basePrice: "97255.00",
+    phase: 0.2,
+    extra: { ...PERP_EXTRA, symbolId: 4, contractType: "LinearPerpetual", launchTime: "1672531200000", priceScale: "1" },
+    stats: {
+      prevPrice24h: "95815.50",
+      highPrice24h: "98001.00",
+      lowPrice24h: "95422.00",
+      prevPrice1h: "97105.00",
+      volume24h: "1822.413",
+      turnover24h: "176390211.52",
+      openInterest: "2311.905",
+      fundingRate: "0.0001",
+    },
+  },
 ];
 
 /** Option greeks and implied vols, recorded alongside the option's ticker. */

@@ -14,7 +14,7 @@ describe("tickers", () => {
   it("lists every symbol of a category with string prices", async () => {
     const r = await get(sim, "/v5/market/tickers", "category=linear");
     expect(r.json.result.category).toBe("linear");
-    expect(r.json.result.list.map((t: { symbol: string }) => t.symbol)).toEqual(["BTCUSDT", "ETHUSDT"]);
+    expect(r.json.result.list.map((t: { symbol: string }) => t.symbol)).toEqual(["BTCUSDT", "ETHUSDT", "BTCPERP"]);
     const t = r.json.result.list[0];
     for (const f of ["lastPrice", "markPrice", "indexPrice", "bid1Price", "ask1Price", "volume24h", "turnover24h", "fundingRate", "openInterest"]) {
       expect(isDecimalString(t[f]), f).toBe(true);
@@ -120,7 +120,9 @@ describe("other market endpoints", () => {
     expect(cursor).not.toBe("");
     const second = await get(sim, "/v5/market/instruments-info", `category=linear&limit=1&cursor=${encodeURIComponent(cursor)}`);
     expect(second.json.result.list[0].symbol).toBe("ETHUSDT");
-    expect(second.json.result.nextPageCursor).toBe("");
+    const third = await get(sim, "/v5/market/instruments-info", `category=linear&limit=1&cursor=${encodeURIComponent(second.json.result.nextPageCursor as string)}`);
+    expect(third.json.result.list[0].symbol).toBe("BTCPERP");
+    expect(third.json.result.nextPageCursor).toBe("");
     const spot = await get(sim, "/v5/market/instruments-info", "category=spot&symbol=BTCUSDT");
     expect(Object.keys(spot.json.result.list[0].lotSizeFilter).sort()).toEqual(
       ["basePrecision", "maxOrderAmt", "maxOrderQty", "minOrderAmt", "minOrderQty", "quotePrecision"],
