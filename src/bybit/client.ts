@@ -78,6 +78,7 @@ export class BybitClient {
   private readonly pool: Pool;
   private readonly logger: Logger;
   private offsetMs = 0;
+  private simulator = false;
   private clockSynced: Promise<void> | undefined;
 
   constructor(private readonly opts: BybitClientOptions) {
@@ -87,6 +88,11 @@ export class BybitClient {
 
   get hasCredentials(): boolean {
     return this.opts.apiKey !== "" && this.opts.apiSecret !== "";
+  }
+
+  /** True once an answer came from bybit-mcp's simulator (it marks each one). */
+  get answeredAsSimulator(): boolean {
+    return this.simulator;
   }
 
   /** Estimated (server clock - local clock) in ms. */
@@ -213,6 +219,8 @@ export class BybitClient {
       throw classifyNetworkError(err, a.path, this.opts.timeoutMs, signal.aborted);
     }
     const rateLimit = readRateLimit(resHeaders);
+    // bybit-mcp's simulator marks every answer (src/sim/server.ts); Bybit never does.
+    if (resHeaders["x-bybit-mcp-simulator"] === "1") this.simulator = true;
     if (statusCode !== 200) {
       throw new HttpStatusError(statusCode, a.path, text.slice(0, 120).replace(/\s+/g, " "));
     }

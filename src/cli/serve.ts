@@ -25,11 +25,15 @@ Environment: see README (BYBIT_API_KEY, BYBIT_API_SECRET, BYBIT_BASE_URL, ...).
 export function buildDeps(config: Config, logger: Logger): ServerDeps {
   let client: Promise<BybitClient> | undefined;
   let trading: Promise<TradingService> | undefined;
+  let built: TradingService | undefined;
+  let stopped = false;
   const getClient = () =>
     (client ??= import("../bybit/client.js").then(({ clientFor }) => clientFor(config, logger)));
   const getTrading = () =>
     (trading ??= Promise.all([import("../compose.js"), getClient()]).then(([{ createTradingService }, c]) => {
       const service = createTradingService({ config, client: c, logger });
+      built = service;
+      if (stopped) service.stopSending();
       void service.start();
       return service;
     }));
@@ -39,8 +43,10 @@ export function buildDeps(config: Config, logger: Logger): ServerDeps {
     hasCredentials: config.apiKey !== "" && config.apiSecret !== "",
     client: getClient,
     trading: getTrading,
+    // Never waits for the write path to load: one still loading is told when it is built.
     stopSending: async () => {
-      if (trading) (await trading).stopSending();
+      stopped = true;
+      built?.stopSending();
     },
     close: async () => {
       // Calls not yet on the wire are refused as "not sent"; those sent are recorded before the pool closes.

@@ -242,7 +242,8 @@ function json(value: unknown, headers: Record<string, string> = {}, status = 200
 
 function send(res: ServerResponse, answer: Answer): void {
   if (res.destroyed) return;
-  res.writeHead(answer.status, { ...answer.headers, "content-length": Buffer.byteLength(answer.body) });
+  // Every answer says what it is, so a client can never mistake the simulator for an exchange with real money (or the reverse).
+  res.writeHead(answer.status, { ...answer.headers, [SIMULATOR_HEADER]: "1", "content-length": Buffer.byteLength(answer.body) });
   res.end(answer.body);
 }
 
@@ -276,3 +277,6 @@ function readBody(req: IncomingMessage): Promise<string | null> {
     req.on("error", reject);
   });
 }
+
+/** The header every simulator answer carries (src/bybit/client.ts reads it). */
+export const SIMULATOR_HEADER = "x-bybit-mcp-simulator";

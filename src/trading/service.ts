@@ -33,7 +33,6 @@ import { decide, loadRuleSet, type RuleSet } from "../gate/index.js";
 import { parseIsoTimestamp } from "../gate/time.js";
 import { isProtectiveOrder, protectionOf } from "../gate/protective.js";
 import type { Decision, GateIntent, OrderRow, RawFacts } from "../gate/types.js";
-import { environmentOf, type EnvironmentInfo } from "../environment.js";
 import type { Logger } from "../log.js";
 import type { AuditRecord } from "../state/index.js";
 import type { JournalOpen } from "../state/journal.js";
@@ -137,7 +136,6 @@ export class TradingService {
     this.clock = deps.clock ?? systemClock;
     this.stores = deps.stores;
     this.ctx = { sessionId: deps.config.sessionId, broker: this.broker };
-    this.environment = environmentOf(deps.config);
   }
 
   get broker(): string {
@@ -148,8 +146,10 @@ export class TradingService {
     return this.stores.paths;
   }
 
-  /** mainnet | testnet | demo | simulator | custom, the simulator proven by asking it (cached). */
-  readonly environment: () => Promise<EnvironmentInfo>;
+  /** mainnet | testnet | demo | custom, or simulator once the exchange's answers said so (it marks each one). */
+  environment(): string {
+    return this.deps.client.answeredAsSimulator ? "simulator" : this.deps.config.network;
+  }
 
   private get staleMs(): number {
     return this.opts.staleMs ?? this.deps.config.httpTimeoutMs + this.deps.config.recvWindow + 1000;
@@ -207,11 +207,10 @@ export class TradingService {
 
   /** Mandate, halt, counter, exposure and rules state, and the environment (bybit_get_mandate_status, `mandate status`). */
   async status(): Promise<MandateStatus> {
-    const [status, env] = await Promise.all([
-      mandateStatus({ config: this.deps.config, client: this.deps.client, paths: this.paths, ruleSet: this.ruleSet(), nowMs: this.clock.now() }),
-      this.environment(),
-    ]);
-    return { ...status, environment: env.name };
+    const status = await mandateStatus({ config: this.deps.config, client: this.deps.client, paths: this.paths, ruleSet: this.ruleSet(), nowMs: this.clock.now() });
+    // A custom URL with no private read yet has not said what it is: one public read asks.
+    if (this.deps.config.network === "custom" && !this.deps.client.answeredAsSimulator) await this.deps.client.get("/v5/market/time").catch(() => undefined);
+    return { ...status, environment: this.environment() };
   }
 
   /** Gather facts and decide, without forwarding, counting or auditing (bybit_check_order). */
@@ -728,7 +727,7 @@ export class TradingService {
             .catch((err: unknown) => this.deps.logger.error("could not close journal entries; they will be reconciled", { error: err }))
         : undefined,
     ]);
-    const environment = (await this.environment()).name;
+    const environment = this.environment();
     return settled.map((s, i) =>
       toToolResult(s.outcome, {
         remoteTool: s.remoteTool,
