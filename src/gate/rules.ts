@@ -8,7 +8,7 @@
  */
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import type { TopLevelCondition } from "json-rules-engine";
 import { parse as parseYaml } from "yaml";
 import { RulesError, type FieldProblem } from "../errors.js";
@@ -54,6 +54,8 @@ export interface RuleSet {
 }
 
 export const MANIFEST_NAMES = ["ruleset.yaml", "ruleset.yml", "ruleset.json"];
+/** The files of a rule directory the lint reads. */
+const RULE_FILE = /\.(ya?ml|json)$/;
 const ORDER_TOOLS: GateTool[] = ["place_order", "amend_order"];
 const GUARDED_TOOLS: GateTool[] = ["place_order", "amend_order", "set_leverage", "set_trading_stop"];
 
@@ -78,8 +80,62 @@ export function defaultRulesDir(): string {
   return join(packageRoot(), "rules");
 }
 
-/** Load and lint; throws RulesError listing every problem. */
+/**
+ * Where the build writes the default rule set, linted: loading it at start
+ * skips parsing YAML, compiling the rules schema and linting (megabytes of
+ * heap right after initialize) when the rules on disk are the ones built.
+ */
+export function prebuiltRulesPath(): string {
+  return join(packageRoot(), "dist", "bin", "rules.prebuilt.json");
+}
+
+/** sha256 over the name and bytes of every file the lint reads in `dir`, in order. */
+export function rulesSourceHash(dir: string): string {
+  const h = createHash("sha256");
+  for (const name of readdirSync(dir).filter((n) => RULE_FILE.test(n)).sort()) {
+    h.update(name).update("\0").update(readFileSync(join(dir, name))).update("\0");
+  }
+  return `sha256:${h.digest("hex")}`;
+}
+
+export interface PrebuiltRules {
+  format: 1;
+  source_sha256: string;
+  ruleSet: Omit<RuleSet, "dir">;
+}
+
+/** The prebuilt file's content for the default rules (build time). */
+export function prebuildRuleSet(): PrebuiltRules {
+  const dir = defaultRulesDir();
+  const { dir: _dir, ...ruleSet } = loadRuleSetFrom(dir);
+  return { format: 1, source_sha256: rulesSourceHash(dir), ruleSet };
+}
+
+/**
+ * The prebuilt rule set when `dir` is the default one and its files hash to
+ * what was built (and the rules still hash to their revision); null means
+ * lint as usual. Any doubt is a null, never an error.
+ */
+export function readPrebuiltRules(dir: string, file: string = prebuiltRulesPath()): RuleSet | null {
+  const resolved = resolve(dir);
+  if (resolved !== resolve(defaultRulesDir())) return null;
+  try {
+    const p = JSON.parse(readFileSync(file, "utf8")) as PrebuiltRules;
+    if (p.format !== 1 || p.source_sha256 !== rulesSourceHash(resolved)) return null;
+    const { version, rules } = p.ruleSet;
+    if (revision(version, [...rules]) !== p.ruleSet.rules_revision) return null;
+    return { ...p.ruleSet, dir: resolved };
+  } catch {
+    return null;
+  }
+}
+
+/** Load and lint (or the prebuilt set, when it is of these very files); throws RulesError listing every problem. */
 export function loadRuleSet(dir?: string): RuleSet {
+  return readPrebuiltRules(dir ?? defaultRulesDir()) ?? loadRuleSetFrom(dir);
+}
+
+function loadRuleSetFrom(dir?: string): RuleSet {
   const lint = lintRuleSet(dir);
   if (!lint.ok || !lint.ruleSet) {
     const first = lint.problems[0];
@@ -113,7 +169,7 @@ export function lintRuleSet(dir: string = defaultRulesDir()): { ok: boolean; pro
 function lintInto(dir: string, problems: FieldProblem[]): RuleSet | undefined {
   let names: string[];
   try {
-    names = readdirSync(dir).filter((n) => /\.(ya?ml|json)$/.test(n)).sort();
+    names = readdirSync(dir).filter((n) => RULE_FILE.test(n)).sort();
   } catch (err) {
     problems.push({ path: dir, message: `the rules directory cannot be read (${(err as NodeJS.ErrnoException).code ?? "error"}).` });
     return undefined;
