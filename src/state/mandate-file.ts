@@ -43,6 +43,12 @@ export function readMandateFile(file: string, opts: LoadMandateOptions): Mandate
   return { load: fromRead(file, read, opts), sha256: read.ok ? createHash("sha256").update(read.bytes).digest("hex") : null };
 }
 
+/** Only the sha256 of the mandate file's bytes (null without a regular file): the last check before the wire compares it. */
+export function mandateFileSha(file: string): string | null {
+  const read = readStateFile(file, { maxBytes: MAX_MANDATE_BYTES });
+  return read.ok ? createHash("sha256").update(read.bytes).digest("hex") : null;
+}
+
 /** readMandateFile off the main thread. */
 export async function readMandateFileAsync(file: string, opts: LoadMandateOptions): Promise<MandateFileRead> {
   const read = await readStateFileAsync(file, { maxBytes: MAX_MANDATE_BYTES });

@@ -98,6 +98,8 @@ interface Settled extends Item {
   decision: Decision | null;
   refs: MandateRefs;
   mandateSha: string | null;
+  /** The decided-on mandate's expiry (ms), null when unreadable; undefined without a mandate. */
+  expiresMs?: number | null;
   outcome: Outcome;
   /** Counted toward today's trades before sending. */
   counted: boolean;
@@ -412,7 +414,8 @@ export class TradingService {
           entryOrders = { cancel: inScope.filter((o) => !isProtectiveOrder(o)), kept: inScope.filter(isProtectiveOrder) };
         }
       }
-      settled.push({ ...item, decisionId: newDecisionId(), decision, refs, mandateSha: local.mandate.sha256, outcome, counted: false, journaled: false, entryOrders, approvalId });
+      const expiresMs = local.mandate.load.ok ? parseIsoTimestamp(local.mandate.load.mandate.consent.expires_at) : undefined;
+      settled.push({ ...item, decisionId: newDecisionId(), decision, refs, mandateSha: local.mandate.sha256, expiresMs, outcome, counted: false, journaled: false, entryOrders, approvalId });
     }
     return settled;
   }
@@ -599,11 +602,10 @@ export class TradingService {
         const halt = this.stores.halt.read();
         if (isHalted(halt)) throw new NotSentError("halt_recheck", `trading was halted before the order left${halt.error ? ` (${halt.error})` : ""}; nothing was sent`);
       }
-      const now = this.stores.mandate.read();
-      if (now.sha256 !== s.mandateSha) throw new NotSentError("mandate_changed", "the mandate changed after this order was decided; nothing was sent, so decide again with the mandate now in force");
-      if (risky && now.load.ok) {
-        const expires = parseIsoTimestamp(now.load.mandate.consent.expires_at);
-        if (expires === null || this.clock.now() >= expires) throw new NotSentError("mandate_changed", "the mandate expired before the order left; nothing was sent");
+      // The same bytes as decided on: the same mandate, so its expiry is the one the decision read.
+      if (this.stores.mandate.sha() !== s.mandateSha) throw new NotSentError("mandate_changed", "the mandate changed after this order was decided; nothing was sent, so decide again with the mandate now in force");
+      if (risky && s.expiresMs !== undefined && (s.expiresMs === null || this.clock.now() >= s.expiresMs)) {
+        throw new NotSentError("mandate_changed", "the mandate expired before the order left; nothing was sent");
       }
     };
   }

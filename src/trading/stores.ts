@@ -17,7 +17,7 @@ import {
 } from "../state/index.js";
 import { assertLedgerWritable, findRecordByDecisionId } from "../state/ledger-find.js";
 import { Journal } from "../state/journal.js";
-import { readMandateFile } from "../state/mandate-file.js";
+import { mandateFileSha, readMandateFile } from "../state/mandate-file.js";
 import { ApprovalStore } from "../state/approvals.js";
 
 /** A mandate as read for one decision: the load result and the sha256 of the bytes it came from. */
@@ -44,7 +44,11 @@ export interface Stores {
   };
   halt: { read(): HaltState };
   lock: { run<T>(timeoutMs: number, fn: () => Promise<T>): Promise<T> };
-  mandate: { read(): MandateRead };
+  mandate: {
+    read(): MandateRead;
+    /** The sha256 of the file's bytes now, without validating them. */
+    sha(): string | null;
+  };
   /** Approval requests (null without a valid broker key). */
   approvals: ApprovalStore | null;
 }
@@ -82,7 +86,7 @@ export function fileStores(paths: RuntimePaths | null, ledgerPaths: RuntimePaths
     },
     halt: { read: () => readHalt(need()) },
     lock: { run: (timeoutMs, fn) => withOrderLock(need(), { timeoutMs }, fn) },
-    mandate: { read: () => readMandateFile(need().mandate, { brokerKey: need().broker }) },
+    mandate: { read: () => readMandateFile(need().mandate, { brokerKey: need().broker }), sha: () => mandateFileSha(need().mandate) },
     approvals: paths ? new ApprovalStore(paths, { ttlMs: opts.approvalTtlMs }) : null,
   };
 }
