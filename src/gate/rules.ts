@@ -8,6 +8,7 @@
  */
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
+import { canonicalJson } from "../state/pyjson.js";
 import { join, resolve } from "node:path";
 import type { TopLevelCondition } from "json-rules-engine";
 import { parse as parseYaml } from "yaml";
@@ -353,16 +354,6 @@ function checkCoverage(rules: RuleDef[], problems: FieldProblem[]): void {
 /** sha256 over canonical JSON (sorted keys) of the version and the rules in order, without file names. */
 function revision(version: string, rules: RuleDef[]): string {
   const body = rules.map(({ file: _file, ...rest }) => rest);
-  return `sha256:${createHash("sha256").update(canonicalJson({ version, rules: body })).digest("hex")}`;
-}
-
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
-  if (value !== null && typeof value === "object") {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
-  }
-  return JSON.stringify(value) ?? "null";
+  // The one canonical JSON (Python's sort_keys form); the JSON round trip drops keys whose value is undefined.
+  return `sha256:${createHash("sha256").update(canonicalJson(JSON.parse(JSON.stringify({ version, rules: body })))).digest("hex")}`;
 }
