@@ -10,7 +10,7 @@
  * exchange answer a gated order <= 2.1 L and a read ~1.0 L; >= 300 gated
  * orders/s with exact counting.
  */
-import { spawn } from "node:child_process";
+import { spawnSync, spawn } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
@@ -40,7 +40,7 @@ function pct(xs: number[], p: number): number {
 function runtime(caps: Record<string, unknown> = {}): string {
   const root = mkdtempSync(join(tmpdir(), "bybit-mcp-bench-"));
   mkdirSync(join(root, "live", "bybit"), { recursive: true });
-  writeFileSync(join(root, "live", "bybit", "mandate.json"), JSON.stringify(exampleMandate({ hard_caps: caps })));
+  writeFileSync(join(root, "live", "bybit", "mandate.json"), JSON.stringify(exampleMandate({ hard_caps: caps })), { mode: 0o600 });
   return root;
 }
 
@@ -232,6 +232,32 @@ async function consoleTtfb(env: Record<string, string>): Promise<void> {
   }
 }
 
+/**
+ * The approval round trip on loopback: an order paused over its cap, then a
+ * person's `bybit-mcp approve ID --yes` and the agent's retry with approval_id,
+ * timed until the retried order is accepted (forwarded).
+ */
+async function approvalRoundTrip(env: (root: string) => Record<string, string>): Promise<void> {
+  // Only the order cap binds ($1,500 against $1,000): the approval lifts exactly that.
+  const root = runtime({ account_funding_usd: 1e9, max_total_exposure_usd: 1e12, max_leverage: 100, max_trades_per_day: 1_000_000 });
+  const { client } = await connect(env(root));
+  const order = { category: "linear", symbol: "BTCUSDT", side: "Buy", order_type: "Market", qty: "0.03" };
+  const xs: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const paused = (await client.callTool({ name: "bybit_place_order", arguments: order })) as { structuredContent?: { approval?: { id: string } } };
+    const id = paused.structuredContent?.approval?.id;
+    if (!id) throw new Error("the order did not pause with an approval request");
+    const t0 = performance.now();
+    const approved = spawnSync(process.execPath, [CLI, "approve", id, "--yes"], { env: { PATH: process.env.PATH ?? "", ...env(root) } });
+    if (approved.status !== 0) throw new Error(`approve exited ${approved.status}`);
+    const retried = (await client.callTool({ name: "bybit_place_order", arguments: { ...order, approval_id: id } })) as { structuredContent?: { status?: string } };
+    if (retried.structuredContent?.status !== "accepted") throw new Error(`the approved retry was ${retried.structuredContent?.status}`);
+    xs.push(performance.now() - t0);
+  }
+  add("approval round trip: approve (CLI) + retried order forwarded, p50 of 5", pct(xs, 50), "ms");
+  await client.close();
+}
+
 async function main() {
   const sim = await spawnSim();
   await sim.admin("POST", "/__sim/mark", { category: "linear", symbol: "BTCUSDT", price: "50000" });
@@ -339,6 +365,7 @@ async function main() {
   add("signed reads per gated order, mixed account (USDT, USDC, inverse, option)", mixedReads.signed / 50, "reads", "(all 4 scopes read)");
   await client.close();
   await consoleTtfb(env(root));
+  await approvalRoundTrip(env);
   await sim.close();
 
   // 7. The journal alone (in this process), per order: one open and one close.
