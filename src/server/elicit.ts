@@ -44,6 +44,11 @@ export interface ToolContext {
    * those clients the approval envelope.
    */
   canAskAndWait(): boolean;
+  /**
+   * On a 2026-07-28 call retried with the user's answer: that answer for
+   * `elicitationId`; undefined on a first run or a 2025 connection.
+   */
+  answerFor(elicitationId: string): ElicitOutcome | undefined;
   /** Ask the user through the client; "unsupported" when it cannot, without asking. */
   elicitUrl(req: UrlElicitation): Promise<ElicitOutcome>;
 }
@@ -63,6 +68,7 @@ export class InputRequiredSignal extends Error {
 export const NO_CLIENT: ToolContext = {
   clientSupportsUrlElicitation: () => false,
   canAskAndWait: () => false,
+  answerFor: () => undefined,
   elicitUrl: () => Promise.resolve("unsupported"),
 };
 
@@ -78,6 +84,11 @@ export function toolContext(server: McpServer, ctx: ServerContext): ToolContext 
   return {
     clientSupportsUrlElicitation: supportsUrl,
     canAskAndWait: () => !modern && supportsUrl(),
+    answerFor(id) {
+      if (!modern) return undefined;
+      const answer = inputResponse(ctx.mcpReq.inputResponses, id);
+      return answer.kind === "elicit" ? answer.action : undefined;
+    },
     async elicitUrl(req) {
       if (!supportsUrl()) return "unsupported";
       if (modern) {

@@ -9,6 +9,9 @@ import type { ServerDeps } from "../server/deps.js";
 import type { CallToolResult } from "./result.js";
 import { DecimalFormatError } from "../util/decimal.js";
 import { NO_CLIENT, type ToolContext } from "../server/elicit.js";
+import { orderHash } from "../state/approvals.js";
+import { approvalOrder } from "../trading/approvals.js";
+import type { TradingService } from "../trading/service.js";
 import { category, decimal, defineTool, errorResult, side, symbol, WRITE } from "./common.js";
 import { writeOut as output } from "./output.js";
 
@@ -60,6 +63,7 @@ export async function gated(deps: ServerDeps, remoteTool: string, build: () => N
   const call = prepareCall(deps, remoteTool, "trades on your account", build);
   if ("content" in call) return call;
   const trading = await deps.trading();
+  if (ctx.clientSupportsUrlElicitation() && !ctx.canAskAndWait()) return gatedAskingLater(deps, trading, call, remoteTool, ctx);
   const result = await trading.execute(call, remoteTool);
   const approval = (result.structuredContent as { approval?: { id: string; ask_user: string } } | undefined)?.approval;
   if (!approval || !ctx.canAskAndWait()) return result;
@@ -70,6 +74,31 @@ export async function gated(deps: ServerDeps, remoteTool: string, build: () => N
   if (answer !== "accept") return result;
   if ((await trading.awaitApproval(approval.id, ELICIT_WAIT_MS)) !== "approved") return result;
   return trading.execute({ ...call, approvalId: approval.id }, remoteTool);
+}
+
+/**
+ * URL-mode elicitation on a 2026-07-28 call, which re-runs from the start
+ * with the user's answer instead of waiting in place. The question's id is
+ * derived from the order itself, so the re-run finds the answer; then the
+ * request the person decided for this very order (its newest) is used, once
+ * approved. A first run that pauses asks (input_required); an answer that
+ * comes back without an approval gives the envelope.
+ */
+async function gatedAskingLater(deps: ServerDeps, trading: TradingService, call: NormalizedCall, remoteTool: string, ctx: ToolContext): Promise<CallToolResult> {
+  const elicitationId = `bybit-mcp-approval-${orderHash(approvalOrder(call, remoteTool))}`;
+  const answer = ctx.answerFor(elicitationId);
+  if (answer === "accept") {
+    const request = trading.latestApprovalFor(call, remoteTool);
+    if (request && (request.status === "approved" || (await trading.awaitApproval(request.id, ELICIT_WAIT_MS)) === "approved")) {
+      return trading.execute({ ...call, approvalId: request.id }, remoteTool);
+    }
+  }
+  const result = await trading.execute(call, remoteTool);
+  const approval = (result.structuredContent as { approval?: { id: string; ask_user: string } } | undefined)?.approval;
+  if (!approval || answer !== undefined) return result;
+  // Throws the SDK's input_required signal: the client asks the user and calls again with the answer.
+  await ctx.elicitUrl({ message: approval.ask_user, url: `${deps.config.consoleUrl}/approvals/${approval.id}`, elicitationId });
+  return result;
 }
 
 /** How long a call waits for the person after they accepted to open the approval page. */

@@ -43,7 +43,7 @@ import { lookupSentOrder } from "./lookup.js";
 import type { NormalizedCall } from "./normalize.js";
 import { classifyForwardError, NotSentError, type Outcome, type RefusalStep } from "./outcome.js";
 import { approvable, approvalOrder, askUser, DEFAULT_PRICE_TOLERANCE_PCT, waivedMandate } from "./approvals.js";
-import { orderHash } from "../state/approvals.js";
+import { orderHash, type ApprovalRequest } from "../state/approvals.js";
 import { journalOutcome, reconcileOpen } from "./reconcile.js";
 import { ledgerInput, type MandateRefs, type RecordContext } from "./record.js";
 import { toToolResult } from "./results.js";
@@ -256,6 +256,12 @@ export class TradingService {
       if (a.status !== "pending" || this.closing || this.clock.now() >= end) return a.status;
       await new Promise((r) => setTimeout(r, 200));
     }
+  }
+
+  /** The newest pending or approved request recorded for exactly this order (URL-mode elicitation's re-run finds it). */
+  latestApprovalFor(call: NormalizedCall, remoteTool: string): ApprovalRequest | undefined {
+    const hash = orderHash(approvalOrder(call, remoteTool));
+    return this.stores.approvals?.list().find((a) => a.order_hash === hash && (a.status === "pending" || a.status === "approved"));
   }
 
   /** Nothing more goes on the wire: the last check before each send refuses ("not sent"). */
