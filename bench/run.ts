@@ -15,7 +15,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
-import { benchGate } from "../src/gate/bench.js";
+import { benchGate } from "./gate.js";
 import type { ChildProcess } from "node:child_process";
 import { exampleMandate } from "../src/demo/mandate.js";
 import { packageRoot } from "../src/util/package-root.js";

@@ -1,4 +1,5 @@
-/**
+
+export { loadRuleSet, lintRuleSet } from "./state/rules-files.js";/**
  * bybit-mcp as a library: the pieces the CLI wires together, for embedding
  * the server, the gate or the simulated exchange in another program.
  */
@@ -9,7 +10,7 @@ export { buildDeps, makeLogger } from "./cli/serve.js";
 export { loadConfig, configSecrets, type Config } from "./config.js";
 export { BybitClient, clientFor, type BybitClientOptions, type BybitResponse } from "./bybit/client.js";
 export { sign, buildQuery } from "./bybit/signer.js";
-export { decide, buildFacts, validateMandate, loadRuleSet, lintRuleSet, type RuleSet } from "./gate/index.js";
+export { decide, buildFacts, validateMandate, type RuleSet } from "./gate/index.js";
 export { loadMandate, loadMandateAsync } from "./state/mandate-file.js";
 export type * from "./gate/types.js";
 export { TradingService, type TradingOptions } from "./trading/service.js";

@@ -6,7 +6,7 @@
  * fails the build.
  */
 import { writeFileSync } from "node:fs";
-import { prebuildRuleSet, prebuiltRulesPath } from "../gate/rules.js";
+import { prebuildRuleSet, prebuiltRulesPath } from "../state/rules-files.js";
 
 const prebuilt = prebuildRuleSet();
 writeFileSync(prebuiltRulesPath(), `${JSON.stringify(prebuilt)}\n`);

@@ -7,7 +7,7 @@
 import { clientFor } from "../bybit/client.js";
 import { configSecrets, loadConfig } from "../config.js";
 import { ConfigError } from "../errors.js";
-import { loadRuleSetOrError } from "../gate/rules.js";
+import { loadRuleSetOrError } from "../state/rules-files.js";
 import { createLogger } from "../log.js";
 import { ApprovalStore } from "../state/approvals.js";
 import { AuditLedger } from "../state/audit.js";

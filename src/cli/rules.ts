@@ -8,12 +8,13 @@ import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { UsageError } from "../errors.js";
 import { renderDecision } from "../gate/explain.js";
-import { fixtureFrom, loadFixture } from "../gate/fixtures.js";
-import { decide, lintRuleSet, smokeRuleSet, type RuleSet } from "../gate/index.js";
-import { runFixtures } from "../gate/policy.js";
+import { fixtureFrom, loadFixture } from "../policy/fixtures.js";
+import { decide, smokeRuleSet, type RuleSet } from "../gate/index.js";
+import { runFixtures } from "../policy/policy.js";
 import { packageRoot } from "../util/package-root.js";
 import { parse } from "./args.js";
 import { EXIT, type CliCommand, type CliIo } from "./types.js";
+import { lintRuleSet } from "../state/rules-files.js";
 
 const HELP = `Usage:
   bybit-mcp rules test [DIR] [--rules RULES_DIR]

@@ -1,13 +1,11 @@
 /**
  * The mandate gate's public API. The write path gathers RawFacts (I/O), then
- * calls decide(). Mandate files are read by src/state/mandate-file.ts.
+ * calls decide(). The gate reads no files: mandates are read by
+ * src/state/mandate-file.ts, rule sets by src/state/rules-files.ts.
  */
 export { validateMandate, mandateFailure, brokerKeyProblem } from "./mandate.js";
 export {
-  loadRuleSet,
-  loadRuleSetOrError,
-  lintRuleSet,
-  defaultRulesDir,
+  lintRuleSource,
   REQUIRED_COVERAGE,
   type RuleSet,
   type RuleDef,

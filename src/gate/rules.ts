@@ -7,13 +7,10 @@
  * a rule does does.
  */
 import { createHash } from "node:crypto";
-import { readdirSync, readFileSync } from "node:fs";
 import { canonicalJson } from "../state/pyjson.js";
-import { join, resolve } from "node:path";
 import type { TopLevelCondition } from "json-rules-engine";
 import { parse as parseYaml } from "yaml";
 import { RulesError, type FieldProblem } from "../errors.js";
-import { packageRoot } from "../util/package-root.js";
 import { buildEngine, OPERATORS } from "./engine.js";
 import { buildFacts } from "./facts.js";
 import { dotPath, templateRefs, UNITS, type Unit } from "./format.js";
@@ -56,7 +53,7 @@ export interface RuleSet {
 
 export const MANIFEST_NAMES = ["ruleset.yaml", "ruleset.yml", "ruleset.json"];
 /** The files of a rule directory the lint reads. */
-const RULE_FILE = /\.(ya?ml|json)$/;
+export const RULE_FILE = /\.(ya?ml|json)$/;
 const ORDER_TOOLS: GateTool[] = ["place_order", "amend_order"];
 const GUARDED_TOOLS: GateTool[] = ["place_order", "amend_order", "set_leverage", "set_trading_stop"];
 
@@ -76,113 +73,43 @@ export const REQUIRED_COVERAGE: readonly { limit: string; tools: readonly GateTo
   { limit: "max_trades_per_day", tools: ["place_order"] },
 ];
 
-/** The default rule directory: <package root>/rules, from src/ and dist/src/ alike. */
-export function defaultRulesDir(): string {
-  return join(packageRoot(), "rules");
-}
+/** A rule directory as read (state/rules-files.ts): its rule files' names and texts, sorted, or why it could not be read. */
+export type RuleSource = { dir: string; files: { name: string; text: string }[] } | { dir: string; error: string };
 
-/**
- * Where the build writes the default rule set, linted: loading it at start
- * skips parsing YAML, compiling the rules schema and linting (megabytes of
- * heap right after initialize) when the rules on disk are the ones built.
- */
-export function prebuiltRulesPath(): string {
-  return join(packageRoot(), "dist", "bin", "rules.prebuilt.json");
-}
-
-/** sha256 over the name and bytes of every file the lint reads in `dir`, in order. */
-export function rulesSourceHash(dir: string): string {
-  const h = createHash("sha256");
-  for (const name of readdirSync(dir).filter((n) => RULE_FILE.test(n)).sort()) {
-    h.update(name).update("\0").update(readFileSync(join(dir, name))).update("\0");
-  }
-  return `sha256:${h.digest("hex")}`;
-}
-
-export interface PrebuiltRules {
-  format: 1;
-  source_sha256: string;
-  ruleSet: Omit<RuleSet, "dir">;
-}
-
-/** The prebuilt file's content for the default rules (build time). */
-export function prebuildRuleSet(): PrebuiltRules {
-  const dir = defaultRulesDir();
-  const { dir: _dir, ...ruleSet } = loadRuleSetFrom(dir);
-  return { format: 1, source_sha256: rulesSourceHash(dir), ruleSet };
-}
-
-/**
- * The prebuilt rule set when `dir` is the default one and its files hash to
- * what was built (and the rules still hash to their revision); null means
- * lint as usual. Any doubt is a null, never an error.
- */
-export function readPrebuiltRules(dir: string, file: string = prebuiltRulesPath()): RuleSet | null {
-  const resolved = resolve(dir);
-  if (resolved !== resolve(defaultRulesDir())) return null;
-  try {
-    const p = JSON.parse(readFileSync(file, "utf8")) as PrebuiltRules;
-    if (p.format !== 1 || p.source_sha256 !== rulesSourceHash(resolved)) return null;
-    const { version, rules } = p.ruleSet;
-    if (revision(version, [...rules]) !== p.ruleSet.rules_revision) return null;
-    return { ...p.ruleSet, dir: resolved };
-  } catch {
-    return null;
-  }
-}
-
-/** Load and lint (or the prebuilt set, when it is of these very files); throws RulesError listing every problem. */
-export function loadRuleSet(dir?: string): RuleSet {
-  return readPrebuiltRules(dir ?? defaultRulesDir()) ?? loadRuleSetFrom(dir);
-}
-
-function loadRuleSetFrom(dir?: string): RuleSet {
-  const lint = lintRuleSet(dir);
-  if (!lint.ok || !lint.ruleSet) {
-    const first = lint.problems[0];
-    const more = lint.problems.length > 1 ? ` (and ${lint.problems.length - 1} more)` : "";
-    throw new RulesError(`the rule set is invalid: ${first ? `${first.path}: ${first.message}` : "unknown problem"}${more}`, lint.problems);
-  }
-  return lint.ruleSet;
-}
-
-/** The rule set, or the RulesError that decide() turns into a deny for every write. */
-export function loadRuleSetOrError(dir?: string): RuleSet | RulesError {
-  try {
-    return loadRuleSet(dir);
-  } catch (err) {
-    return err instanceof RulesError ? err : new RulesError(`the rule set could not be loaded: ${(err as Error).message}`);
-  }
-}
-
-/** Every problem with the rule set in `dir`; `ruleSet` when there are none. Never throws. */
-export function lintRuleSet(dir: string = defaultRulesDir()): { ok: boolean; problems: FieldProblem[]; ruleSet?: RuleSet } {
+/** Every problem with the rule set read as `source`; `ruleSet` when there are none. Pure; never throws. */
+export function lintRuleSource(source: RuleSource): { ok: boolean; problems: FieldProblem[]; ruleSet?: RuleSet } {
   const problems: FieldProblem[] = [];
   try {
-    const result = lintInto(dir, problems);
+    const result = lintInto(source, problems);
     return problems.length === 0 && result ? { ok: true, problems, ruleSet: result } : { ok: false, problems };
   } catch (err) {
-    problems.push({ path: dir, message: `the rule set could not be linted: ${(err as Error).message}` });
+    problems.push({ path: source.dir, message: `the rule set could not be linted: ${(err as Error).message}` });
     return { ok: false, problems };
   }
 }
 
-function lintInto(dir: string, problems: FieldProblem[]): RuleSet | undefined {
-  let names: string[];
-  try {
-    names = readdirSync(dir).filter((n) => RULE_FILE.test(n)).sort();
-  } catch (err) {
-    problems.push({ path: dir, message: `the rules directory cannot be read (${(err as NodeJS.ErrnoException).code ?? "error"}).` });
+/** A RulesError naming the lint's first problem (and how many more). */
+export function rulesErrorOf(problems: FieldProblem[]): RulesError {
+  const first = problems[0];
+  const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : "";
+  return new RulesError(`the rule set is invalid: ${first ? `${first.path}: ${first.message}` : "unknown problem"}${more}`, problems);
+}
+
+function lintInto(source: RuleSource, problems: FieldProblem[]): RuleSet | undefined {
+  const dir = source.dir;
+  if ("error" in source) {
+    problems.push({ path: dir, message: source.error });
     return undefined;
   }
+  const names = source.files.map((f) => f.name);
   const manifests = names.filter((n) => MANIFEST_NAMES.includes(n));
   if (manifests.length !== 1) {
     problems.push({ path: dir, message: `a rule set needs exactly one manifest (${MANIFEST_NAMES.join(" or ")}); found ${manifests.length}.` });
   }
   let version = "";
   const rules: RuleDef[] = [];
-  for (const name of names) {
-    const doc = readDoc(join(dir, name), name, problems);
+  for (const { name, text } of source.files) {
+    const doc = parseDoc(text, name, problems);
     if (doc === undefined) continue;
     const isManifest = MANIFEST_NAMES.includes(name);
     const validate = schemaValidator("rules.schema.json", isManifest ? "manifest" : "ruleFile");
@@ -207,9 +134,8 @@ function lintInto(dir: string, problems: FieldProblem[]): RuleSet | undefined {
   return { version, rules_revision: revision(version, rules), rules, dir, files: names };
 }
 
-function readDoc(file: string, name: string, problems: FieldProblem[]): unknown {
+function parseDoc(text: string, name: string, problems: FieldProblem[]): unknown {
   try {
-    const text = readFileSync(file, "utf8");
     return name.endsWith(".json") ? JSON.parse(text) : parseYaml(text, { uniqueKeys: true });
   } catch (err) {
     problems.push({ path: name, message: `cannot be parsed: ${(err as Error).message.split("\n")[0]}.` });
@@ -352,7 +278,7 @@ function checkCoverage(rules: RuleDef[], problems: FieldProblem[]): void {
 }
 
 /** sha256 over canonical JSON (sorted keys) of the version and the rules in order, without file names. */
-function revision(version: string, rules: RuleDef[]): string {
+export function revision(version: string, rules: RuleDef[]): string {
   const body = rules.map(({ file: _file, ...rest }) => rest);
   // The one canonical JSON (Python's sort_keys form); the JSON round trip drops keys whose value is undefined.
   return `sha256:${createHash("sha256").update(canonicalJson(JSON.parse(JSON.stringify({ version, rules: body })))).digest("hex")}`;

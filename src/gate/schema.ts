@@ -1,18 +1,21 @@
 /**
- * One ajv (JSON Schema 2020-12) instance for the gate's schemas, and the
+ * One ajv (JSON Schema 2020-12) instance for the gate's schemas (imported as
+ * JSON modules from schemas/, so the gate does no file I/O), and the
  * translation of ajv's errors into FieldProblems: a dot path and one sentence
  * a person can act on.
  */
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.js";
 import addFormatsModule from "ajv-formats";
 import type { FieldProblem } from "../errors.js";
-import { packageRoot } from "../util/package-root.js";
+import mandateSchema from "../../schemas/mandate.schema.json" with { type: "json" };
+import rulesSchema from "../../schemas/rules.schema.json" with { type: "json" };
 import { parseIsoTimestamp } from "./time.js";
 
 // ajv-formats is CommonJS; under NodeNext its default import is the plugin itself.
 const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
+
+/** The schemas, bundled as modules: the gate reads no files. */
+const SCHEMAS: Record<string, { $id: string }> = { "mandate.schema.json": mandateSchema, "rules.schema.json": rulesSchema };
 
 let ajv: Ajv2020 | undefined;
 const compiled = new Map<string, ValidateFunction>();
@@ -32,7 +35,8 @@ export function schemaValidator(name: string, def?: string): ValidateFunction {
   const hit = compiled.get(key);
   if (hit) return hit;
   const a = instance();
-  const schema = JSON.parse(readFileSync(join(packageRoot(), "schemas", name), "utf8")) as { $id: string };
+  const schema = SCHEMAS[name];
+  if (!schema) throw new Error(`no schema ${name}`);
   if (!a.getSchema(schema.$id)) a.addSchema(schema);
   const fn = a.getSchema(def ? `${schema.$id}#/$defs/${def}` : schema.$id);
   if (!fn) throw new Error(`schema ${key} not found`);

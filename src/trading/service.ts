@@ -29,7 +29,7 @@ import { randomBytes } from "node:crypto";
 import type { BybitClient } from "../bybit/client.js";
 import type { Config } from "../config.js";
 import { errorMessage, LockError, RulesError } from "../errors.js";
-import { decide, loadRuleSet, type RuleSet } from "../gate/index.js";
+import { decide, type RuleSet } from "../gate/index.js";
 import { parseIsoTimestamp } from "../gate/time.js";
 import { isProtectiveOrder, protectionOf } from "../gate/protective.js";
 import type { Decision, GateIntent, OrderRow, RawFacts } from "../gate/types.js";
@@ -49,6 +49,7 @@ import { ledgerInput, type MandateRefs, type RecordContext } from "./record.js";
 import { toToolResult } from "./results.js";
 import { mandateStatus, type MandateStatus } from "./status.js";
 import { isHalted, systemClock, type Clock, type MandateRead, type Stores } from "./stores.js";
+import { loadRuleSet } from "../state/rules-files.js";
 
 export interface TradingOptions {
   /** How long to wait for another process's order lock before denying. */

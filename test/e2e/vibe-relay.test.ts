@@ -13,11 +13,12 @@ import { spawnSync } from "node:child_process";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadRuleSet, replayDecision, type GateTool } from "../../src/gate/index.js";
+import { replayDecision, type GateTool } from "../../src/gate/index.js";
 import { startSim, type Sim } from "../../src/sim/index.js";
 import { packageRoot } from "../../src/util/package-root.js";
 import { connect, type McpHandle } from "../helpers/mcp.js";
 import { tempRuntime, type Runtime } from "../helpers/runtime.js";
+import { loadRuleSet } from "../../src/state/rules-files.js";
 
 let sim: Sim;
 let rt: Runtime;

@@ -4,11 +4,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { RulesError } from "../../src/errors.js";
-import { decide, GATE_ERROR, GATE_RULES_INVALID, loadRuleSet, loadRuleSetOrError, type RuleSet } from "../../src/gate/index.js";
+import { decide, GATE_ERROR, GATE_RULES_INVALID, type RuleSet } from "../../src/gate/index.js";
 import { sampleIntent, sampleRaw } from "../../src/gate/sample.js";
 import type { Decision } from "../../src/gate/types.js";
 import { packageRoot } from "../../src/util/package-root.js";
 import { genCase, toInputs } from "./gen.js";
+import { loadRuleSet, loadRuleSetOrError } from "../../src/state/rules-files.js";
 
 const ruleSet = loadRuleSet();
 const tmp = mkdtempSync(join(tmpdir(), "gate-decide-"));

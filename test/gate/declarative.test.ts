@@ -8,10 +8,11 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { decide, loadRuleSet } from "../../src/gate/index.js";
-import { loadFixture } from "../../src/gate/fixtures.js";
-import { fixtureFiles } from "../../src/gate/policy.js";
+import { decide } from "../../src/gate/index.js";
+import { loadFixture } from "../../src/policy/fixtures.js";
+import { fixtureFiles } from "../../src/policy/policy.js";
 import { packageRoot } from "../../src/util/package-root.js";
+import { loadRuleSet } from "../../src/state/rules-files.js";
 
 const RULES = join(packageRoot(), "rules");
 const tmp = mkdtempSync(join(tmpdir(), "gate-decl-"));

@@ -5,10 +5,11 @@
  */
 import { basename, join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { decide, loadRuleSet, replayDecision } from "../../src/gate/index.js";
-import { loadFixture } from "../../src/gate/fixtures.js";
-import { fixtureFiles, runFixture } from "../../src/gate/policy.js";
+import { decide, replayDecision } from "../../src/gate/index.js";
+import { loadFixture } from "../../src/policy/fixtures.js";
+import { fixtureFiles, runFixture } from "../../src/policy/policy.js";
 import { packageRoot } from "../../src/util/package-root.js";
+import { loadRuleSet } from "../../src/state/rules-files.js";
 
 const ruleSet = loadRuleSet();
 const files = fixtureFiles(join(packageRoot(), "test", "fixtures", "orders"));

@@ -6,8 +6,9 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { decide, loadRuleSet } from "../../src/gate/index.js";
+import { decide } from "../../src/gate/index.js";
 import { genCase, toInputs, type Case } from "./gen.js";
+import { loadRuleSet } from "../../src/state/rules-files.js";
 
 const ruleSet = loadRuleSet();
 const S = 10_000n; // all generated decimals have at most 4 fraction digits

@@ -6,9 +6,10 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { RulesError } from "../../src/errors.js";
-import { decide, GATE_ERROR, GATE_RULES_INVALID, loadRuleSet, plainJson, replayDecision, type RuleSet } from "../../src/gate/index.js";
+import { decide, GATE_ERROR, GATE_RULES_INVALID, plainJson, replayDecision, type RuleSet } from "../../src/gate/index.js";
 import { sampleIntent, sampleRaw } from "../../src/gate/sample.js";
 import { genCase, toInputs } from "./gen.js";
+import { loadRuleSet } from "../../src/state/rules-files.js";
 
 const ruleSet = loadRuleSet();
 const roundTrip = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { rulesCommand } from "../../src/cli/rules.js";
-import { fixtureFiles } from "../../src/gate/policy.js";
+import { fixtureFiles } from "../../src/policy/policy.js";
 import { packageRoot } from "../../src/util/package-root.js";
 import { captureIo } from "./helpers.js";
 

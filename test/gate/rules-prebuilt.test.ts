@@ -6,7 +6,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { defaultRulesDir, lintRuleSet, prebuildRuleSet, readPrebuiltRules, type PrebuiltRules } from "../../src/gate/rules.js";
+import { defaultRulesDir, lintRuleSet, prebuildRuleSet, readPrebuiltRules, type PrebuiltRules } from "../../src/state/rules-files.js";
 
 const write = (p: unknown): string => {
   const file = join(mkdtempSync(join(tmpdir(), "prebuilt-")), "rules.prebuilt.json");

@@ -7,7 +7,7 @@ import { request as httpRequest } from "node:http";
 import { loadConfig, type Config } from "../../src/config.js";
 import { environmentOf } from "../../src/environment.js";
 import { startConsole, type ConsoleHandle } from "../../src/console/server.js";
-import { loadRuleSetOrError } from "../../src/gate/rules.js";
+import { loadRuleSetOrError } from "../../src/state/rules-files.js";
 import { silentLogger } from "../../src/log.js";
 import { ApprovalStore, type ApprovalRequest } from "../../src/state/approvals.js";
 import { AuditLedger } from "../../src/state/audit.js";

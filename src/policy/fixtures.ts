@@ -18,9 +18,9 @@
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
-import { validateMandate } from "./mandate.js";
-import { parseIsoTimestamp, utcDate } from "./time.js";
-import type { GateDecisionValue, GateIntent, GateTool, MandateLoad, OrderRow, PositionRow, Quote, RawFacts } from "./types.js";
+import { validateMandate } from "../gate/mandate.js";
+import { parseIsoTimestamp, utcDate } from "../gate/time.js";
+import type { GateDecisionValue, GateIntent, GateTool, MandateLoad, OrderRow, PositionRow, Quote, RawFacts } from "../gate/types.js";
 
 export interface FixtureWant {
   decision: GateDecisionValue;

@@ -5,11 +5,11 @@
  */
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
-import { decide } from "./decide.js";
-import { dotPath } from "./format.js";
+import { decide } from "../gate/decide.js";
+import { dotPath } from "../gate/format.js";
 import { loadFixture, type Fixture } from "./fixtures.js";
-import type { RuleSet } from "./rules.js";
-import type { Decision } from "./types.js";
+import type { RuleSet } from "../gate/rules.js";
+import type { Decision } from "../gate/types.js";
 
 export interface FixtureResult {
   fixture: Fixture | null;

@@ -4,11 +4,11 @@
  * (facts, rules, explanation). Never asserted in tests: machines are shared.
  */
 import { performance } from "node:perf_hooks";
-import { decide } from "./decide.js";
-import { runRules } from "./engine.js";
-import { buildFacts } from "./facts.js";
-import { loadRuleSet } from "./rules.js";
-import { sampleIntent, sampleRaw } from "./sample.js";
+import { decide } from "../src/gate/decide.js";
+import { runRules } from "../src/gate/engine.js";
+import { buildFacts } from "../src/gate/facts.js";
+import { loadRuleSet } from "../src/state/rules-files.js";
+import { sampleIntent, sampleRaw } from "../src/gate/sample.js";
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? Number.NaN;
