@@ -187,7 +187,11 @@ export class TradingService {
   private async reconcileLocked(): Promise<void> {
     if (!this.stores.journal) return;
     try {
-      await this.stores.lock.run(this.opts.lockTimeoutMs ?? 5000, () => this.reconcile());
+      await this.stores.lock.run(this.opts.lockTimeoutMs ?? 5000, async () => {
+        await this.reconcile();
+        // Closed entries of earlier days are no longer needed (today's stay: they are the used orderLinkIds).
+        await this.stores.journal?.compact(utcDate(this.clock.now()));
+      });
     } catch (err) {
       this.deps.logger.warn("journal reconcile postponed", { error: errorMessage(err) });
     }
