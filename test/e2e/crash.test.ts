@@ -6,18 +6,16 @@
  * named point, and "after the request left" is a kill from outside once the
  * simulator has the request.
  */
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startSim, type Sim } from "../../src/sim/index.js";
-import { assertBuilt, CLI } from "../helpers/mcp.js";
+import { connect, type McpHandle } from "../helpers/mcp.js";
 import { tempRuntime, type Runtime } from "../helpers/runtime.js";
 
 let sim: Sim;
 let rt: Runtime;
-const open: { client: Client; transport: StdioClientTransport }[] = [];
+const open: McpHandle[] = [];
 
 beforeEach(async () => {
   sim = await startSim({ markDrift: false, rateLimits: false });
@@ -26,34 +24,16 @@ beforeEach(async () => {
   rt.writeMandate();
 });
 afterEach(async () => {
-  for (const s of open.splice(0)) await s.client.close().catch(() => undefined);
+  for (const h of open.splice(0)) await h.close().catch(() => undefined);
   rt.cleanup();
   await sim.close();
 });
 
 /** Request timeout 1 s + receive window 1 s + 1 s: journal entries are reconciled 3 s after they were written. */
 async function server(extra: Record<string, string> = {}) {
-  assertBuilt();
-  const transport = new StdioClientTransport({
-    command: process.execPath,
-    args: [CLI],
-    env: {
-      PATH: process.env.PATH ?? "",
-      HOME: "/nonexistent",
-      BYBIT_BASE_URL: sim.url,
-      BYBIT_API_KEY: sim.apiKey,
-      BYBIT_API_SECRET: sim.apiSecret,
-      VIBE_RUNTIME_ROOT: rt.root,
-      BYBIT_HTTP_TIMEOUT: "1",
-      BYBIT_RECV_WINDOW: "1000",
-      ...extra,
-    },
-    stderr: "pipe",
-  });
-  const client = new Client({ name: "crash-test", version: "0" });
-  await client.connect(transport);
-  open.push({ client, transport });
-  return { client, transport };
+  const h = await connect({ BYBIT_BASE_URL: sim.url, BYBIT_API_KEY: sim.apiKey, BYBIT_API_SECRET: sim.apiSecret, VIBE_RUNTIME_ROOT: rt.root, BYBIT_HTTP_TIMEOUT: "1", BYBIT_RECV_WINDOW: "1000", ...extra });
+  open.push(h);
+  return h;
 }
 
 const creates = (id: string) => sim.requests().filter((r) => r.path === "/v5/order/create" && (r.body as Record<string, unknown>)?.orderLinkId === id);
@@ -97,11 +77,11 @@ describe("kill -9 on the write path, then a restart", { timeout: 30_000 }, () =>
 
   it("after the request left: the order filled; reconciled as accepted and counted once", async () => {
     // Every answer 500 ms late: reads fit in a 3 s timeout, and the create is in the simulator's hands when the server dies.
-    const { client, transport } = await server({ BYBIT_HTTP_TIMEOUT: "3" });
+    const { client, pid } = await server({ BYBIT_HTTP_TIMEOUT: "3" });
     sim.faults.set({ latencyMs: 500 });
     const call = client.callTool(order("crash-sent")).catch(() => null);
     await until(() => creates("crash-sent").length > 0, 5000);
-    process.kill(transport.pid as number, "SIGKILL");
+    process.kill(pid as number, "SIGKILL");
     await call;
     await sleep(700); // the simulator finishes the order it had
     sim.faults.set({ latencyMs: 0 });

@@ -4,13 +4,11 @@
  * page for the approval; the person approves in the console (its own
  * session and CSRF token, not the URL), and the same call goes through.
  */
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
-import { ElicitRequestSchema } from "@modelcontextprotocol/sdk/types.js";
+import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startSim, type Sim } from "../../src/sim/index.js";
 import { consoleRig, type ConsoleRig } from "../helpers/console.js";
-import { assertBuilt, CLI } from "../helpers/mcp.js";
+import { connect as connectMcp } from "../helpers/mcp.js";
 
 let sim: Sim;
 let rig: ConsoleRig;
@@ -28,30 +26,19 @@ afterEach(async () => {
 });
 
 async function connect(answer: (url: string) => Promise<"accept" | "decline">): Promise<{ asked: string[] }> {
-  assertBuilt();
   const asked: string[] = [];
-  const transport = new StdioClientTransport({
-    command: process.execPath,
-    args: [CLI],
-    env: {
-      PATH: process.env.PATH ?? "",
-      HOME: "/nonexistent",
-      BYBIT_BASE_URL: sim.url,
-      BYBIT_API_KEY: sim.apiKey,
-      BYBIT_API_SECRET: sim.apiSecret,
-      VIBE_RUNTIME_ROOT: rig.rt.root,
-      BYBIT_HTTP_TIMEOUT: "2",
-      BYBIT_MCP_CONSOLE_URL: rig.console.origin,
+  const h = await connectMcp(
+    { BYBIT_BASE_URL: sim.url, BYBIT_API_KEY: sim.apiKey, BYBIT_API_SECRET: sim.apiSecret, VIBE_RUNTIME_ROOT: rig.rt.root, BYBIT_HTTP_TIMEOUT: "2", BYBIT_MCP_CONSOLE_URL: rig.console.origin },
+    [],
+    {
+      capabilities: { elicitation: { url: {} } },
+      onElicit: async ({ url }) => {
+        asked.push(String(url));
+        return answer(String(url));
+      },
     },
-    stderr: "pipe",
-  });
-  client = new Client({ name: "elicit-e2e", version: "0" }, { capabilities: { elicitation: { url: {} } } });
-  client.setRequestHandler(ElicitRequestSchema, async (req) => {
-    const url = String((req.params as { url?: string }).url);
-    asked.push(url);
-    return { action: await answer(url) };
-  });
-  await client.connect(transport);
+  );
+  client = h.client;
   return { asked };
 }
 

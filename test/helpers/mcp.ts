@@ -4,7 +4,7 @@
  */
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { ElicitRequestSchema, type CallToolResult, type ClientCapabilities } from "@modelcontextprotocol/sdk/types.js";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { packageRoot } from "../../src/util/package-root.js";
@@ -18,12 +18,21 @@ export function assertBuilt(): void {
 
 export interface McpHandle {
   client: Client;
+  /** The server process, for a test that kills it. */
+  pid: number | null;
   stderr: () => string;
   call(name: string, args?: Record<string, unknown>): Promise<CallToolResult & { structuredContent?: Record<string, unknown> }>;
   close(): Promise<void>;
 }
 
-export async function connect(env: Record<string, string>, args: string[] = []): Promise<McpHandle> {
+export interface ConnectOptions {
+  /** Client capabilities to declare, e.g. `{ elicitation: { url: {} } }`. */
+  capabilities?: ClientCapabilities;
+  /** Answers the server's elicitation/create requests (needs capabilities.elicitation). */
+  onElicit?: (params: { url?: string; message?: string }) => Promise<"accept" | "decline" | "cancel">;
+}
+
+export async function connect(env: Record<string, string>, args: string[] = [], opts: ConnectOptions = {}): Promise<McpHandle> {
   assertBuilt();
   const transport = new StdioClientTransport({
     command: process.execPath,
@@ -35,10 +44,13 @@ export async function connect(env: Record<string, string>, args: string[] = []):
   transport.stderr?.on("data", (d: Buffer) => {
     err += d.toString();
   });
-  const client = new Client({ name: "bybit-mcp-test", version: "0.0.0" });
+  const client = new Client({ name: "bybit-mcp-test", version: "0.0.0" }, opts.capabilities ? { capabilities: opts.capabilities } : undefined);
+  const onElicit = opts.onElicit;
+  if (onElicit) client.setRequestHandler(ElicitRequestSchema, async (req) => ({ action: await onElicit(req.params as { url?: string; message?: string }) }));
   await client.connect(transport);
   return {
     client,
+    pid: transport.pid,
     stderr: () => err,
     call: async (name, a = {}) => (await client.callTool({ name, arguments: a })) as CallToolResult & { structuredContent?: Record<string, unknown> },
     close: () => client.close(),
