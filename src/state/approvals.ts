@@ -110,23 +110,7 @@ export class ApprovalStore {
 
   /** Record a new pending request; writes approvals/apr_x.json 0600 atomically. StateError when it cannot be written. */
   create(input: ApprovalInput): ApprovalRequest {
-    const order = checkOrder(input.order);
-    const now = this.nowMs();
-    const request: ApprovalRequest = {
-      id: `apr_${randomBytes(16).toString("hex")}`,
-      broker: this.paths.broker,
-      status: "pending",
-      created_at: new Date(now).toISOString(),
-      expires_at: new Date(now + this.ttlMs).toISOString(),
-      decision_id: input.decision_id,
-      intent_normalized: input.intent_normalized,
-      reason: input.reason,
-      order,
-      order_hash: orderHash(order),
-      breaches: input.breaches.map((b) => ({ ...b })),
-      price_tolerance_pct: input.price_tolerance_pct,
-    };
-    if (!isRequest(request)) throw new StateError("approval request input is incomplete (decision_id, intent, reason, breaches and tolerance are required)");
+    const request = newApprovalRequest(input, this.paths.broker, this.nowMs(), this.ttlMs);
     this.write(request);
     return request;
   }
@@ -134,7 +118,7 @@ export class ApprovalStore {
   /** The request as it reads now, or null for an unknown, malformed or unreadable one (the id is never a path). */
   get(id: string): ApprovalRequest | null {
     const stored = this.readStored(id);
-    return stored && this.effective(stored);
+    return stored && effectiveRequest(stored, this.nowMs());
   }
 
   /** Every readable request, newest first; with `status`, only those that read as it. */
@@ -152,7 +136,7 @@ export class ApprovalStore {
       const r = m ? this.get(m[1]!) : null;
       if (r && (opts.status === undefined || r.status === opts.status)) out.push(r);
     }
-    return out.sort((a, b) => (a.created_at === b.created_at ? (a.id < b.id ? 1 : -1) : a.created_at < b.created_at ? 1 : -1));
+    return out.sort(newestFirst);
   }
 
   /**
@@ -161,24 +145,12 @@ export class ApprovalStore {
    * what the person was shown: a file that changed since then is refused.
    */
   decide(id: string, verdict: "approved" | "rejected", by: "cli" | "console", note?: string, seenOrderHash?: string): ApprovalRequest {
-    return this.transition(id, (r, now) => {
-      if (r.status !== "pending") throw new ApprovalError(`${id} was already ${pastTense(r)}; nothing was changed`, id, r.status);
-      if (seenOrderHash !== undefined && seenOrderHash !== r.order_hash) {
-        throw new ApprovalError(`${id} no longer holds the order you were shown; nothing was changed`, id, r.status);
-      }
-      const next: ApprovalRequest = { ...r, status: verdict, decided_at: new Date(now).toISOString(), decided_by: by };
-      if (note !== undefined && note.trim() !== "") next.decided_note = note.trim().slice(0, MAX_NOTE_CHARS);
-      return next;
-    });
+    return this.transition(id, decideStep(verdict, by, note, seenOrderHash));
   }
 
   /** Use an approved, unexpired request once for `decisionId`; else ApprovalError. The caller holds the order lock. */
   consume(id: string, decisionId: string): ApprovalRequest {
-    return this.transition(id, (r, now) => {
-      if (r.status === "pending") throw new ApprovalError(`${id} has not been approved yet`, id, r.status);
-      if (r.status !== "approved") throw new ApprovalError(`${id} was already ${pastTense(r)}`, id, r.status);
-      return { ...r, status: "consumed", consumed_at: new Date(now).toISOString(), consumed_by: decisionId };
-    });
+    return this.transition(id, consumeStep(decisionId));
   }
 
   /**
@@ -186,25 +158,14 @@ export class ApprovalStore {
    * expired requests (an expiry seen here is written down, so the file keeps
    * its final status), apply `step`, write the result.
    */
-  private transition(id: string, step: (r: ApprovalRequest, now: number) => ApprovalRequest): ApprovalRequest {
-    if (!APPROVAL_ID_RE.test(id)) throw new ApprovalError(`${JSON.stringify(id)} is not an approval id (apr_ and 32 hex digits)`, id, "unknown");
+  private transition(id: string, step: Step): ApprovalRequest {
+    checkApprovalId(id);
     return this.locked(() => {
-      const stored = this.readStored(id);
-      if (!stored) throw new ApprovalError(`there is no approval request ${id} for broker ${this.paths.broker}`, id, "unknown");
-      const now = this.nowMs();
-      if (this.effective(stored).status === "expired") {
-        if (stored.status !== "expired") this.write({ ...stored, status: "expired" });
-        throw new ApprovalError(`${id} expired at ${stored.expires_at}`, id, "expired");
-      }
-      const next = step(stored, now);
-      this.write(next);
-      return next;
+      const t = applyTransition(id, this.paths.broker, this.readStored(id), this.nowMs(), step);
+      if (t.write) this.write(t.write);
+      if (t.error) throw t.error;
+      return t.write as ApprovalRequest;
     });
-  }
-
-  private effective(r: ApprovalRequest): ApprovalRequest {
-    if ((r.status === "pending" || r.status === "approved") && this.nowMs() >= Date.parse(r.expires_at)) return { ...r, status: "expired" };
-    return r;
   }
 
   private readStored(id: string): ApprovalRequest | null {
@@ -217,10 +178,7 @@ export class ApprovalStore {
     } catch {
       return null;
     }
-    if (!isRequest(value) || value.id !== id || value.broker !== this.paths.broker) return null;
-    // A hand-edited order no longer matches what the pause recorded: not a request.
-    if (orderHash(value.order) !== value.order_hash) return null;
-    return value;
+    return parseStoredRequest(value, id, this.paths.broker);
   }
 
   private write(r: ApprovalRequest): void {
@@ -271,6 +229,112 @@ export class ApprovalStore {
       closeQuietly(fd);
     }
   }
+}
+
+/** The approvals behind an async interface, for either backend (files here, PostgreSQL in state/pg/). */
+export interface ApprovalsStore {
+  create(input: ApprovalInput): Promise<ApprovalRequest>;
+  get(id: string): Promise<ApprovalRequest | null>;
+  list(opts?: { status?: ApprovalStatus }): Promise<ApprovalRequest[]>;
+  decide(id: string, verdict: "approved" | "rejected", by: "cli" | "console", note?: string, seenOrderHash?: string): Promise<ApprovalRequest>;
+  consume(id: string, decisionId: string): Promise<ApprovalRequest>;
+}
+
+/** The file store behind the async interface. */
+export function asyncApprovals(store: ApprovalStore): ApprovalsStore {
+  const wrap = <T>(fn: () => T): Promise<T> => new Promise((resolve) => resolve(fn()));
+  return {
+    create: (input) => wrap(() => store.create(input)),
+    get: (id) => wrap(() => store.get(id)),
+    list: (opts) => wrap(() => store.list(opts)),
+    decide: (id, verdict, by, note, seen) => wrap(() => store.decide(id, verdict, by, note, seen)),
+    consume: (id, decisionId) => wrap(() => store.consume(id, decisionId)),
+  };
+}
+
+type Step = (r: ApprovalRequest, now: number) => ApprovalRequest;
+
+/** A new pending request (the pure half of create). StateError when the input is incomplete. */
+export function newApprovalRequest(input: ApprovalInput, broker: string, now: number, ttlMs: number): ApprovalRequest {
+  const order = checkOrder(input.order);
+  const request: ApprovalRequest = {
+    id: `apr_${randomBytes(16).toString("hex")}`,
+    broker,
+    status: "pending",
+    created_at: new Date(now).toISOString(),
+    expires_at: new Date(now + ttlMs).toISOString(),
+    decision_id: input.decision_id,
+    intent_normalized: input.intent_normalized,
+    reason: input.reason,
+    order,
+    order_hash: orderHash(order),
+    breaches: input.breaches.map((b) => ({ ...b })),
+    price_tolerance_pct: input.price_tolerance_pct,
+  };
+  if (!isRequest(request)) throw new StateError("approval request input is incomplete (decision_id, intent, reason, breaches and tolerance are required)");
+  return request;
+}
+
+/** A pending or approved request past its expiry reads as expired. */
+export function effectiveRequest(r: ApprovalRequest, now: number): ApprovalRequest {
+  if ((r.status === "pending" || r.status === "approved") && now >= Date.parse(r.expires_at)) return { ...r, status: "expired" };
+  return r;
+}
+
+/** A stored value as a request of this id and broker, or null (malformed, or its order hand-edited since the pause). */
+export function parseStoredRequest(value: unknown, id: string, broker: string): ApprovalRequest | null {
+  if (!isRequest(value) || value.id !== id || value.broker !== broker) return null;
+  if (orderHash(value.order) !== value.order_hash) return null;
+  return value;
+}
+
+export function checkApprovalId(id: string): void {
+  if (!APPROVAL_ID_RE.test(id)) throw new ApprovalError(`${JSON.stringify(id)} is not an approval id (apr_ and 32 hex digits)`, id, "unknown");
+}
+
+/**
+ * One transition on the request as stored now (read under the lock the
+ * caller holds): what to write (an expiry seen is written down too) and the
+ * refusal to throw after writing, if any.
+ */
+export function applyTransition(id: string, broker: string, stored: ApprovalRequest | null, now: number, step: Step): { write?: ApprovalRequest; error?: ApprovalError } {
+  if (!stored) return { error: new ApprovalError(`there is no approval request ${id} for broker ${broker}`, id, "unknown") };
+  if (effectiveRequest(stored, now).status === "expired") {
+    return { write: stored.status !== "expired" ? { ...stored, status: "expired" } : undefined, error: new ApprovalError(`${id} expired at ${stored.expires_at}`, id, "expired") };
+  }
+  try {
+    return { write: step(stored, now) };
+  } catch (err) {
+    if (err instanceof ApprovalError) return { error: err };
+    throw err;
+  }
+}
+
+/** A person's verdict: only on a pending request still holding the order they were shown. */
+export function decideStep(verdict: "approved" | "rejected", by: "cli" | "console", note?: string, seenOrderHash?: string): Step {
+  return (r, now) => {
+    if (r.status !== "pending") throw new ApprovalError(`${r.id} was already ${pastTense(r)}; nothing was changed`, r.id, r.status);
+    if (seenOrderHash !== undefined && seenOrderHash !== r.order_hash) {
+      throw new ApprovalError(`${r.id} no longer holds the order you were shown; nothing was changed`, r.id, r.status);
+    }
+    const next: ApprovalRequest = { ...r, status: verdict, decided_at: new Date(now).toISOString(), decided_by: by };
+    if (note !== undefined && note.trim() !== "") next.decided_note = note.trim().slice(0, MAX_NOTE_CHARS);
+    return next;
+  };
+}
+
+/** Used once, by `decisionId`: only an approved request. */
+export function consumeStep(decisionId: string): Step {
+  return (r, now) => {
+    if (r.status === "pending") throw new ApprovalError(`${r.id} has not been approved yet`, r.id, r.status);
+    if (r.status !== "approved") throw new ApprovalError(`${r.id} was already ${pastTense(r)}`, r.id, r.status);
+    return { ...r, status: "consumed", consumed_at: new Date(now).toISOString(), consumed_by: decisionId };
+  };
+}
+
+/** Newest first. */
+export function newestFirst(a: ApprovalRequest, b: ApprovalRequest): number {
+  return a.created_at === b.created_at ? (a.id < b.id ? 1 : -1) : a.created_at < b.created_at ? 1 : -1;
 }
 
 function pastTense(r: ApprovalRequest): string {

@@ -88,7 +88,7 @@ async function gatedAskingLater(deps: ServerDeps, trading: TradingService, call:
   const elicitationId = `bybit-mcp-approval-${orderHash(approvalOrder(call, remoteTool))}`;
   const answer = ctx.answerFor(elicitationId);
   if (answer === "accept") {
-    const request = trading.latestApprovalFor(call, remoteTool);
+    const request = await trading.latestApprovalFor(call, remoteTool);
     if (request && (request.status === "approved" || (await trading.awaitApproval(request.id, ELICIT_WAIT_MS)) === "approved")) {
       return trading.execute({ ...call, approvalId: request.id }, remoteTool);
     }

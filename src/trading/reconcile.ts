@@ -91,12 +91,11 @@ async function findOutcome(deps: ReconcileDeps, entry: JournalEntry): Promise<Ou
 export async function reconcileOpen(deps: ReconcileDeps): Promise<number> {
   const { journal, ledger, counter } = deps.stores;
   if (!journal) return 0;
-  journal.refresh();
   const now = deps.clock.now();
-  const stale = journal.openEntries().filter((e) => now - e.open.ts_ms >= deps.staleMs);
+  const stale = (await journal.openEntries()).filter((e) => now - e.open.ts_ms >= deps.staleMs);
   let closed = 0;
   for (const entry of stale) {
-    const existing = ledger.findByDecisionId(entry.open.decision_id);
+    const existing = await ledger.findByDecisionId(entry.open.decision_id);
     if (existing) {
       const outcome: JournalOutcome = existing.status === "unknown" ? "unknown" : existing.outcome === "accepted" ? "accepted" : existing.outcome === "blocked" ? "not_sent" : "rejected";
       await journal.close([{ op: "close", decision_id: entry.open.decision_id, outcome, audit_id: existing.audit_id, ts_ms: now }]);

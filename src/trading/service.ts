@@ -179,7 +179,7 @@ export class TradingService {
   start(): Promise<void> {
     this.started ??= this.reconcileLocked().then(() => {
       this.startDone = true;
-      this.scheduleReconcile();
+      return this.scheduleReconcile();
     });
     return this.started;
   }
@@ -201,11 +201,11 @@ export class TradingService {
     await reconcileOpen({ stores: this.stores, client: this.deps.client, clock: this.clock, logger: this.deps.logger, staleMs: this.staleMs });
   }
 
-  private scheduleReconcile(): void {
+  private async scheduleReconcile(): Promise<void> {
     const journal = this.stores.journal;
     if (!journal || this.closing) return;
-    const open = journal.openEntries();
-    if (open.length === 0) return;
+    const open = await journal.openEntries().catch(() => []);
+    if (open.length === 0 || this.closing) return;
     const youngest = Math.max(...open.map((e) => e.open.ts_ms));
     const wait = Math.max(0, youngest + this.staleMs - this.clock.now()) + 50;
     this.startTimer = setTimeout(() => void this.reconcileLocked().then(() => this.scheduleReconcile()), wait);
@@ -256,7 +256,7 @@ export class TradingService {
     const store = this.stores.approvals;
     const end = this.clock.now() + timeoutMs;
     for (;;) {
-      const a = store?.get(id);
+      const a = await store?.get(id).catch(() => null);
       if (!a) return "expired";
       if (a.status !== "pending" || this.closing || this.clock.now() >= end) return a.status;
       await new Promise((r) => setTimeout(r, 200));
@@ -264,9 +264,9 @@ export class TradingService {
   }
 
   /** The newest pending or approved request recorded for exactly this order (URL-mode elicitation's re-run finds it). */
-  latestApprovalFor(call: NormalizedCall, remoteTool: string): ApprovalRequest | undefined {
+  async latestApprovalFor(call: NormalizedCall, remoteTool: string): Promise<ApprovalRequest | undefined> {
     const hash = orderHash(approvalOrder(call, remoteTool));
-    return this.stores.approvals?.list().find((a) => a.order_hash === hash && (a.status === "pending" || a.status === "approved"));
+    return (await this.stores.approvals?.list())?.find((a) => a.order_hash === hash && (a.status === "pending" || a.status === "approved"));
   }
 
   /** Nothing more goes on the wire: the last check before each send refuses ("not sent"). */
@@ -323,7 +323,7 @@ export class TradingService {
           this.deps.logger.error("journal reconcile failed", { error: errorMessage(err) });
         }
         const settled = await this.decideAll(batch, { approvals: true });
-        this.requestApprovals(settled);
+        await this.requestApprovals(settled);
         await this.afterGate(settled);
         await this.send(settled);
         return this.finish(settled);
@@ -331,7 +331,7 @@ export class TradingService {
     } catch (err) {
       // Only a lock never taken means nothing was sent; anything later is not ours to refuse.
       if (taken || !(err instanceof LockError)) throw err;
-      const local = this.readLocal();
+      const local = await this.readLocal();
       const settled = batch.map((item) => this.settledWithout(item, local, { type: "refused", step: "order_lock", reason: err.message }));
       return this.finish(settled);
     }
@@ -342,7 +342,7 @@ export class TradingService {
   }
 
   /** Mandate, HALT and counter from disk: re-read for every batch, never cached. */
-  private readLocal(): Local {
+  private async readLocal(): Promise<Local> {
     const { config } = this.deps;
     if (!this.paths || !config.brokerKey) {
       const reason = `BYBIT_BROKER_KEY "${config.brokerKeyRaw}" is not a valid broker key, so trading is halted`;
@@ -353,13 +353,18 @@ export class TradingService {
         counterError: reason,
       };
     }
-    const mandate = this.stores.mandate.read();
-    const halt = this.stores.halt.read();
-    try {
-      return { mandate, halt, tradesToday: this.stores.counter.read(this.clock.now()) };
-    } catch (err) {
-      return { mandate, halt, tradesToday: null, counterError: errorMessage(err) };
-    }
+    const [mandate, halt, counter] = await Promise.all([
+      this.stores.mandate.read().catch((err: unknown): MandateRead => {
+        const reason = `the mandate could not be read (${errorMessage(err)})`;
+        return { load: { ok: false, reason, problems: [{ path: "(mandate)", message: reason }] }, sha256: null };
+      }),
+      this.stores.halt.read().catch((err: unknown) => ({ global: false, broker: true, error: `the halt state could not be read (${errorMessage(err)})` })),
+      this.stores.counter.read(this.clock.now()).then(
+        (n) => ({ n, error: undefined }),
+        (err: unknown) => ({ n: null, error: errorMessage(err) }),
+      ),
+    ]);
+    return { mandate, halt, tradesToday: counter.n, counterError: counter.error };
   }
 
   /**
@@ -368,7 +373,7 @@ export class TradingService {
    * after, so what changed on disk during the reads is decided on.
    */
   private async decideAll(items: Item[], opts: { approvals?: boolean } = {}): Promise<Settled[]> {
-    const before = this.readLocal();
+    const before = await this.readLocal();
     // No exchange reads when the local files already refuse every call of the batch:
     // no valid mandate refuses every tool; a halt refuses all but cancels, and those
     // read only the open orders, to tell entry orders from protective ones.
@@ -379,7 +384,7 @@ export class TradingService {
     if (guarded && cancels) needs.openOrders = true;
     const exchange = await readExchangeFacts(this.deps.client, items.map((i) => i.call.intent), needs);
     if (!read) notRead(exchange, needs);
-    const local = this.readLocal();
+    const local = await this.readLocal();
     const refs = mandateRefs(local.mandate);
     const landed = emptyLanded();
     const settled: Settled[] = [];
@@ -440,7 +445,7 @@ export class TradingService {
   private async withApproval(item: Item, intent: GateIntent, raw: RawFacts, id: string): Promise<{ decision?: Decision; deny?: string }> {
     const store = this.stores.approvals;
     if (!store || !raw.mandate.ok) return {};
-    const a = store.get(id);
+    const a = await store.get(id).catch(() => null);
     if (!a) return {};
     if (a.order_hash !== orderHash(approvalOrder(item.call, item.remoteTool))) {
       return { deny: `approval ${id} was given for another order (${a.intent_normalized}); nothing was sent` };
@@ -451,14 +456,14 @@ export class TradingService {
   }
 
   /** A pause a person may lift once: record its approval request, for the envelope. */
-  private requestApprovals(settled: Settled[]): void {
+  private async requestApprovals(settled: Settled[]): Promise<void> {
     const store = this.stores.approvals;
     if (!store) return;
     for (const s of settled) {
       if (s.outcome.type !== "refused" || s.outcome.step !== "gate" || !s.decision || !approvable(s.decision)) continue;
       try {
         const b = s.decision.breach!;
-        const r = store.create({
+        const r = await store.create({
           decision_id: s.decisionId,
           intent_normalized: s.decision.intent_normalized,
           reason: s.decision.reason,
@@ -517,7 +522,7 @@ export class TradingService {
     for (const s of go()) {
       const id = s.call.tool === "place_order" ? s.call.orderLinkId : undefined;
       if (id === undefined) continue;
-      const earlier = journal?.byOrderLinkId(id);
+      const earlier = await journal?.byOrderLinkId(id);
       if (seen.has(id) || (earlier && utcDate(earlier.open.ts_ms) === today)) {
         refuse(s, "order_link_id", `order_link_id "${id}" was already used today; choose a new one (or omit it and one is generated), nothing was sent`);
       }
@@ -528,7 +533,7 @@ export class TradingService {
     for (const s of go()) {
       if (!s.approvalId || !this.stores.approvals) continue;
       try {
-        this.stores.approvals.consume(s.approvalId, s.decisionId);
+        await this.stores.approvals.consume(s.approvalId, s.decisionId);
       } catch (err) {
         refuse(s, "approval", `approval ${s.approvalId} could not be used (${errorMessage(err)}); nothing was sent`);
       }
@@ -608,9 +613,10 @@ export class TradingService {
     return () => {
       if (this.closing) throw new NotSentError("shutdown", "the server was shutting down, so the order was not sent");
       if (!this.paths) throw new NotSentError("halt_recheck", "no valid broker key, so nothing was sent");
+      if (!this.stores.lock.held()) throw new NotSentError("order_lock", "the order lock was lost (the shared state database connection dropped) before the order left; nothing was sent");
       const risky = s.call.tool !== "cancel_order" && s.call.tool !== "cancel_all_orders";
       if (risky) {
-        const halt = this.stores.halt.read();
+        const halt = this.stores.halt.current();
         if (isHalted(halt)) throw new NotSentError("halt_recheck", `trading was halted before the order left${halt.error ? ` (${halt.error})` : ""}; nothing was sent`);
       }
       // The same bytes as decided on: the same mandate, so its expiry is the one the decision read.
