@@ -39,12 +39,36 @@ export interface Config {
   readonly approvalTtlMs: number;
   /** Test hook (BYBIT_MCP_CRASH_AT): kill the process at that point of the write path. Never set it for real use. */
   readonly crashAt: "journal" | "answer" | "record" | null;
+  /** BYBIT_MCP_STATE: null for the runtime root's files (the default), or a postgres:// URL for the shared state. */
+  readonly stateUrl: string | null;
 }
 
 /** The configured secrets, scrubbed from every log line, ledger record and tool result. */
-export function configSecrets(config: Pick<Config, "apiKey" | "apiSecret" | "httpToken">): string[] {
+export function configSecrets(config: Pick<Config, "apiKey" | "apiSecret" | "httpToken"> & { stateUrl?: string | null }): string[] {
   // Very short values would scrub ordinary text and protect nothing.
-  return [config.apiKey, config.apiSecret, config.httpToken].filter((s) => s.length >= 4);
+  return [config.apiKey, config.apiSecret, config.httpToken, stateUrlPassword(config.stateUrl ?? null)].filter((s) => s.length >= 4);
+}
+
+/** The password in a postgres:// URL (as written and decoded), which must never be shown. */
+function stateUrlPassword(url: string | null): string {
+  if (url === null) return "";
+  try {
+    const p = new URL(url).password;
+    return p === "" ? "" : decodeURIComponent(p);
+  } catch {
+    return "";
+  }
+}
+
+/** The state URL without its password, for messages. */
+export function safeStateUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password !== "") u.password = "***";
+    return u.toString();
+  } catch {
+    return "postgres://(unparsable)";
+  }
 }
 
 /** Build and freeze the configuration from an environment. Throws ConfigError. */
@@ -95,7 +119,23 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     // A day at most: an approval is for one order the user is looking at now, not a standing waiver.
     approvalTtlMs: integer(env, "BYBIT_MCP_APPROVAL_TTL", 600, { min: 1, max: 86_400 }) * 1000,
     crashAt: crashPoint(env),
+    stateUrl: stateUrl(env),
   });
+}
+
+function stateUrl(env: NodeJS.ProcessEnv): string | null {
+  const v = str(env, "BYBIT_MCP_STATE");
+  if (v === "" || v === "files") return null;
+  let u: URL;
+  try {
+    u = new URL(v);
+  } catch {
+    throw new ConfigError('BYBIT_MCP_STATE must be "files" or a postgres://user@host:port/db URL', "BYBIT_MCP_STATE");
+  }
+  if (u.protocol !== "postgres:" && u.protocol !== "postgresql:") {
+    throw new ConfigError(`BYBIT_MCP_STATE must be "files" or a postgres:// URL, not a ${u.protocol} URL`, "BYBIT_MCP_STATE");
+  }
+  return v;
 }
 
 function crashPoint(env: NodeJS.ProcessEnv): Config["crashAt"] {

@@ -26,8 +26,8 @@ import { formatValue } from "../gate/format.js";
 import { validateMandate } from "../gate/mandate.js";
 import { loadMandate } from "./mandate-file.js";
 import { parseIsoTimestamp } from "../gate/time.js";
-import type { Mandate } from "../gate/types.js";
-import type { AuditLedger, AuditRecord } from "./audit.js";
+import type { Mandate, MandateLoad } from "../gate/types.js";
+import type { AuditInput, AuditLedger, AuditRecord } from "./audit.js";
 import { atomicWriteFile, ensureDir, errCode } from "./fsio.js";
 import { withOrderLock } from "./lock.js";
 import type { RuntimePaths } from "./paths.js";
@@ -97,6 +97,49 @@ export type CommitOutcome =
  */
 export async function commitMandate(paths: RuntimePaths, terms: MandateTerms, opts: CommitOptions): Promise<CommitOutcome> {
   const nowMs = opts.nowMs ?? Date.now();
+  const plan = planCommit(paths.broker, terms, { ...opts, nowMs });
+  if (plan.status === "refused") return plan;
+
+  return withOrderLock(paths, { timeoutMs: opts.lockTimeoutMs ?? 10_000 }, async () => {
+    const current = currentMandate(paths, nowMs);
+    const refused = commitRefusal(current, opts);
+    if (refused) return refused;
+
+    const consentDir = join(paths.brokerDir, "consent");
+    const consentFile = join(consentDir, `${plan.ids.consentRecordId}.json`);
+    write(consentDir, consentFile, plan.consentRecord(current.id));
+    write(paths.brokerDir, paths.mandate, plan.document);
+    let audit: AuditRecord;
+    try {
+      audit = opts.ledger.append(plan.ledgerInput(current.id));
+    } catch (err) {
+      const restored = restore(paths.mandate, current.bytes);
+      const msg = err instanceof Error ? err.message.replace(/\.$/, "") : String(err);
+      throw new AuditError(
+        restored
+          ? `${msg}; the mandate on disk was left as it was`
+          : `${msg}; and ${paths.mandate} could not be put back, so an unaudited mandate may be in force: run 'bybit-mcp halt' and check the file`,
+        err,
+      );
+    }
+    return plan.committed({ consentFile, mandateFile: paths.mandate, replacedMandateId: current.id, record: audit });
+  });
+}
+
+/** A commit worked out before anything is written: the same for the files and the database. */
+export interface CommitPlan {
+  status: "planned";
+  ids: { mandateId: string; consentRecordId: string; proposalId: string };
+  /** mandate.json's content, floats as commit.py writes them (serialise with pyDumps). */
+  document: Record<string, unknown>;
+  consentRecord(replaced: string | null): Record<string, unknown>;
+  ledgerInput(replaced: string | null): AuditInput;
+  committed(where: { consentFile: string; mandateFile: string; replacedMandateId: string | null; record: AuditRecord }): CommitOutcome;
+}
+
+/** Ids, times, the mandate document and its consent record for `terms`; a refusal when they make no valid mandate. */
+export function planCommit(broker: string, terms: MandateTerms, opts: Omit<CommitOptions, "ledger"> & { nowMs: number }): CommitPlan | Extract<CommitOutcome, { status: "refused" }> {
+  const nowMs = opts.nowMs;
   if (!Number.isInteger(opts.days) || opts.days < 1 || opts.days > MAX_LIFETIME_DAYS) {
     return { status: "refused", code: "invalid", reason: `the lifetime must be a whole number of days from 1 to ${MAX_LIFETIME_DAYS}, not ${opts.days}` };
   }
@@ -114,64 +157,51 @@ export async function commitMandate(paths: RuntimePaths, terms: MandateTerms, op
     universe: terms.universe,
     ...(terms.option_limits !== undefined ? { option_limits: terms.option_limits } : {}),
     flatten_on_halt: terms.flatten_on_halt,
-    consent: { created_at: createdAt, consent_token_sha256: consentTokenSha256, broker: paths.broker, account_ref: accountRef, expires_at: expiresAt },
+    consent: { created_at: createdAt, consent_token_sha256: consentTokenSha256, broker, account_ref: accountRef, expires_at: expiresAt },
   };
-  const valid = validateMandate(doc, { brokerKey: paths.broker });
+  const valid = validateMandate(doc, { brokerKey: broker });
   if (!valid.ok) return { status: "refused", code: "invalid", reason: valid.reason, problems: valid.problems };
+  return {
+    status: "planned",
+    ids,
+    document: pythonFloats(doc),
+    consentRecord: (replaced) => consentRecord(ids, terms, { ...opts, broker, accountRef, createdAt, expiresAt, replaced }),
+    ledgerInput: (replaced) => ({
+      kind: "mandate_committed",
+      session_id: opts.sessionId,
+      intent_normalized: describeTerms(terms, opts.days, opts.action),
+      mandate_snapshot_ref: consentTokenSha256,
+      consent_record_ref: accountRef,
+      broker_request: null,
+      broker_response: null,
+      outcome: "accepted",
+      // Not a gate decision: Vibe-Trading writes null for events that are not orders.
+      gate_decision: null,
+      server: broker,
+      remote_tool: opts.source,
+      error: null,
+      extra: { mandate_id: ids.mandateId, consent_record_id: ids.consentRecordId, action: opts.action, created_at: createdAt, expires_at: expiresAt, replaced_mandate_id: replaced },
+    }),
+    committed: (where) => ({ status: "committed", ...ids, createdAt, expiresAt, consentTokenSha256, mandate: valid.mandate, ...where }),
+  };
+}
 
-  return withOrderLock(paths, { timeoutMs: opts.lockTimeoutMs ?? 10_000 }, async () => {
-    const current = currentMandate(paths, nowMs);
-    if (opts.expectMandateId !== undefined && current.id !== opts.expectMandateId) {
-      return { status: "refused", code: "changed", reason: `the mandate on disk is no longer ${opts.expectMandateId} (now ${current.id ?? "none"}); nothing was written` };
-    }
-    if (current.blocking && !opts.replace) return { status: "refused", code: "exists", reason: current.blocking };
+/** Whether the mandate in force now stops this commit (expectMandateId changed, or one in force without replace). */
+export function commitRefusal(current: { id: string | null; blocking: string | null }, opts: Pick<CommitOptions, "expectMandateId" | "replace">): Extract<CommitOutcome, { status: "refused" }> | null {
+  if (opts.expectMandateId !== undefined && current.id !== opts.expectMandateId) {
+    return { status: "refused", code: "changed", reason: `the mandate in force is no longer ${opts.expectMandateId} (now ${current.id ?? "none"}); nothing was written` };
+  }
+  if (current.blocking && !opts.replace) return { status: "refused", code: "exists", reason: current.blocking };
+  return null;
+}
 
-    const consentDir = join(paths.brokerDir, "consent");
-    const consentFile = join(consentDir, `${ids.consentRecordId}.json`);
-    const record = consentRecord(ids, terms, { ...opts, broker: paths.broker, accountRef, createdAt, expiresAt, replaced: current.id });
-    write(consentDir, consentFile, record);
-    write(paths.brokerDir, paths.mandate, pythonFloats(doc));
-    let audit: AuditRecord;
-    try {
-      audit = opts.ledger.append({
-        kind: "mandate_committed",
-        session_id: opts.sessionId,
-        intent_normalized: describeTerms(terms, opts.days, opts.action),
-        mandate_snapshot_ref: consentTokenSha256,
-        consent_record_ref: accountRef,
-        broker_request: null,
-        broker_response: null,
-        outcome: "accepted",
-        // Not a gate decision: Vibe-Trading writes null for events that are not orders.
-        gate_decision: null,
-        server: paths.broker,
-        remote_tool: opts.source,
-        error: null,
-        extra: { mandate_id: ids.mandateId, consent_record_id: ids.consentRecordId, action: opts.action, created_at: createdAt, expires_at: expiresAt, replaced_mandate_id: current.id },
-      });
-    } catch (err) {
-      const restored = restore(paths.mandate, current.bytes);
-      const msg = err instanceof Error ? err.message.replace(/\.$/, "") : String(err);
-      throw new AuditError(
-        restored
-          ? `${msg}; the mandate on disk was left as it was`
-          : `${msg}; and ${paths.mandate} could not be put back, so an unaudited mandate may be in force: run 'bybit-mcp halt' and check the file`,
-        err,
-      );
-    }
-    return {
-      status: "committed",
-      ...ids,
-      consentFile,
-      mandateFile: paths.mandate,
-      createdAt,
-      expiresAt,
-      consentTokenSha256,
-      replacedMandateId: current.id,
-      mandate: valid.mandate,
-      record: audit,
-    };
-  });
+/** Why a loaded mandate blocks a new commit: in force, or present but not valid. */
+export function blockingOf(load: MandateLoad, where: string, nowMs: number): { id: string | null; blocking: string | null } {
+  if (!load.ok) return { id: null, blocking: `${where} holds a mandate that is not valid (${load.reason.replace(/^no valid mandate: /, "").replace(/\.$/, "")})` };
+  const id = load.mandate.mandate_id ?? null;
+  const expires = parseIsoTimestamp(load.mandate.consent.expires_at);
+  if (expires !== null && nowMs >= expires) return { id, blocking: null };
+  return { id, blocking: `a mandate${id ? ` (${id})` : ""} is in force until ${load.mandate.consent.expires_at}` };
 }
 
 /** Vibe-Trading's consent_token_sha256: sha256 of "{proposal_id}|{ordinal}|{consent_record_id}|{created_iso}". */
@@ -267,7 +297,7 @@ function restore(file: string, bytes: Buffer | null): boolean {
 function consentRecord(
   ids: { mandateId: string; consentRecordId: string; proposalId: string },
   terms: MandateTerms,
-  o: CommitOptions & { broker: string; accountRef: string; createdAt: string; expiresAt: string; replaced: string | null },
+  o: Omit<CommitOptions, "ledger"> & { broker: string; accountRef: string; createdAt: string; expiresAt: string; replaced: string | null },
 ): Record<string, unknown> {
   const c = terms.hard_caps;
   const u = terms.universe;

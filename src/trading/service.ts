@@ -214,7 +214,17 @@ export class TradingService {
 
   /** Mandate, halt, counter, exposure and rules state, and the environment (bybit_get_mandate_status, `mandate status`). */
   async status(): Promise<MandateStatus> {
-    const status = await mandateStatus({ config: this.deps.config, client: this.deps.client, paths: this.paths, ruleSet: this.ruleSet(), nowMs: this.clock.now() });
+    const shared = this.stores.backend === "postgres";
+    const local = shared ? await this.readLocal() : undefined;
+    const status = await mandateStatus({
+      config: this.deps.config,
+      client: this.deps.client,
+      paths: this.paths,
+      ruleSet: this.ruleSet(),
+      nowMs: this.clock.now(),
+      backend: this.stores.backend,
+      ...(local ? { local: { mandate: local.mandate.load, halt: local.halt, tradesToday: local.tradesToday, counterError: local.counterError }, mandateWhere: local.mandate.load.file ?? undefined } : {}),
+    });
     // A custom URL with no private read yet has not said what it is: one public read asks.
     if (this.deps.config.network === "custom" && !this.deps.client.answeredAsSimulator) await this.deps.client.get("/v5/market/time").catch(() => undefined);
     return { ...status, environment: this.environment() };

@@ -13,6 +13,15 @@ import type { RuleSet } from "../gate/index.js";
 import { decCmp, decFormat, decSub } from "../util/decimal.js";
 import { readExchangeFacts, readLocalFacts } from "./gather.js";
 import type { RuntimePaths } from "../state/index.js";
+import type { HaltState, MandateLoad } from "../gate/types.js";
+
+/** Mandate, halt and counter as one decision reads them. */
+export interface LocalFacts {
+  mandate: MandateLoad;
+  halt: HaltState;
+  tradesToday: number | null;
+  counterError?: string;
+}
 
 export interface MandateStatus extends Record<string, unknown> {
   summary: string;
@@ -24,9 +33,15 @@ export async function mandateStatus(opts: {
   paths: RuntimePaths | null;
   ruleSet: RuleSet | RulesError;
   nowMs: number;
+  /** The local facts as the write path read them (the shared state's, on PostgreSQL); default: the runtime root's files. */
+  local?: LocalFacts;
+  /** Where the mandate lives, when not paths.mandate. */
+  mandateWhere?: string;
+  backend?: "files" | "postgres";
 }): Promise<MandateStatus> {
   const { config, paths, nowMs } = opts;
-  const local = readLocalFacts(paths, config.brokerKey, config.brokerKeyRaw, nowMs);
+  const local: LocalFacts = opts.local ?? readLocalFacts(paths, config.brokerKey, config.brokerKeyRaw, nowMs);
+  const where = opts.mandateWhere ?? paths?.mandate ?? null;
   const m = local.mandate.ok ? local.mandate.mandate : null;
   // The gate's own reading: a timestamp without an offset is UTC, whatever the host's zone.
   const expiresMs = m ? parseIsoTimestamp(m.consent.expires_at) : null;
@@ -74,6 +89,7 @@ export async function mandateStatus(opts: {
     summary: parts.join(" "),
     broker: config.brokerKey ?? config.brokerKeyRaw,
     runtime_root: config.runtimeRoot,
+    ...(opts.backend ? { state: opts.backend } : {}),
     mandate: m
       ? {
           loaded: true,
@@ -83,9 +99,9 @@ export async function mandateStatus(opts: {
           hard_caps: m.hard_caps,
           universe: m.universe,
           flatten_on_halt: m.flatten_on_halt === true,
-          file: paths?.mandate ?? null,
+          file: where,
         }
-      : { loaded: false, reason: local.mandate.ok ? null : local.mandate.reason, problems: local.mandate.ok ? [] : local.mandate.problems, file: paths?.mandate ?? null },
+      : { loaded: false, reason: local.mandate.ok ? null : local.mandate.reason, problems: local.mandate.ok ? [] : local.mandate.problems, file: where },
     halt: { halted, global: local.halt.global, broker: local.halt.broker, error: local.halt.error ?? null, detail: local.halt.detail ?? null },
     trades: {
       used_today: used,
