@@ -11,8 +11,8 @@
 import { configSecrets, loadConfig, type Config } from "../config.js";
 import { ApprovalError, ConfigError, UsageError } from "../errors.js";
 import { createLogger } from "../log.js";
-import { ApprovalStore, type ApprovalRequest, type ApprovalStatus } from "../state/approvals.js";
-import { runtimePaths } from "../state/paths.js";
+import type { ApprovalRequest, ApprovalsStore, ApprovalStatus } from "../state/approvals.js";
+import { cliState } from "./state.js";
 import { redact } from "../state/redact.js";
 import { parse } from "./args.js";
 import { confirm, interactive, terminalPrompter } from "./prompt.js";
@@ -52,14 +52,19 @@ confirmed), 2 bad usage (no terminal and no --yes).
 
 interface Context {
   config: Config;
-  store: ApprovalStore;
+  store: ApprovalsStore;
 }
 
-function context(command: string, io: CliIo): Context {
+/** The approvals of the configured broker, in the files or the shared database (BYBIT_MCP_STATE). */
+async function withContext(command: string, io: CliIo, fn: (ctx: Context) => Promise<number>): Promise<number> {
   const config = loadConfig(io.env);
   if (config.brokerKey === null) throw new ConfigError(`${command}: BYBIT_BROKER_KEY "${config.brokerKeyRaw}" is not a valid broker key`, "BYBIT_BROKER_KEY");
-  const paths = runtimePaths(config.runtimeRoot, config.brokerKey);
-  return { config, store: new ApprovalStore(paths, { ttlMs: config.approvalTtlMs }) };
+  const state = await cliState(config, config.brokerKey);
+  try {
+    return await fn({ config, store: state.approvals });
+  } finally {
+    await state.close();
+  }
 }
 
 export const approvalsCommand: CliCommand = async (argv, io) => {
@@ -68,8 +73,8 @@ export const approvalsCommand: CliCommand = async (argv, io) => {
     io.stdout(LIST_HELP);
     return EXIT.OK;
   }
-  const { config, store } = context("approvals", io);
-  const list = store.list(values.all ? {} : { status: "pending" });
+  return withContext("approvals", io, async ({ config, store }) => {
+  const list = await store.list(values.all ? {} : { status: "pending" });
   if (values.json) {
     io.stdout(`${JSON.stringify(list, null, 2)}\n`);
     return EXIT.OK;
@@ -81,6 +86,7 @@ export const approvalsCommand: CliCommand = async (argv, io) => {
   const now = Date.now();
   io.stdout(list.map((r) => summary(r, now).join("\n")).join("\n\n") + "\n");
   return EXIT.OK;
+  });
 };
 
 export const approveCommand: CliCommand = (argv, io) => decideCommand("approve", argv, io);
@@ -97,8 +103,8 @@ async function decideCommand(verb: "approve" | "reject", argv: string[], io: Cli
   if (!values.yes && !interactive()) {
     throw new UsageError(`${verb}: no terminal to ask on; pass --yes to ${verb} ${id} without being asked`);
   }
-  const { config, store } = context(verb, io);
-  const request = store.get(id);
+  return withContext(verb, io, async ({ config, store }) => {
+  const request = await store.get(id);
   const problem = undecidable(id, request, config.brokerKey!);
   if (problem) {
     io.stderr(`${verb}: ${problem}\n`);
@@ -124,7 +130,7 @@ async function decideCommand(verb: "approve" | "reject", argv: string[], io: Cli
 
   let decided: ApprovalRequest;
   try {
-    decided = store.decide(r.id, verb === "approve" ? "approved" : "rejected", "cli", values.note, r.order_hash);
+    decided = await store.decide(r.id, verb === "approve" ? "approved" : "rejected", "cli", values.note, r.order_hash);
   } catch (err) {
     if (!(err instanceof ApprovalError)) throw err;
     io.stderr(`${verb}: ${err.message}\n`);
@@ -145,6 +151,7 @@ async function decideCommand(verb: "approve" | "reject", argv: string[], io: Cli
       : `rejected ${decided.id}: a retry with it is refused\n`,
   );
   return EXIT.OK;
+  });
 }
 
 /** Why this request cannot be decided, in one sentence; null when it can. */

@@ -6,13 +6,12 @@
  * market orders. Every action is audited.
  */
 import { clientFor, type BybitClient } from "../bybit/client.js";
-import { configSecrets, loadConfig, type Config } from "../config.js";
-import { existsSync } from "node:fs";
+import { loadConfig, type Config } from "../config.js";
 import { ConfigError, LockError, UsageError, errorMessage } from "../errors.js";
-import { loadMandate } from "../state/mandate-file.js";
 import { isProtectiveOrder, protectionOf } from "../gate/protective.js";
 import type { OrderRow, PositionRow } from "../gate/types.js";
-import { AuditLedger, clearHalt, normalizeBrokerKey, runtimePaths, tripHalt, withOrderLock, type RuntimePaths } from "../state/index.js";
+import { normalizeBrokerKey } from "../state/index.js";
+import { cliState, type CliState } from "./state.js";
 import { fetchRows, ORDER_SCOPES, POSITION_SCOPES } from "../trading/gather.js";
 import { newOrderLinkId } from "../trading/normalize.js";
 import { parse } from "./args.js";
@@ -31,17 +30,15 @@ const UNHALT_HELP = `Usage: bybit-mcp unhalt [--broker bybit | --global]
 Clears the kill switch (the per-broker HALT, or the global one with --global).
 `;
 
-function setup(command: string, values: { broker?: string; global?: boolean }, io: CliIo): { config: Config; paths: RuntimePaths; broker: string } {
+async function setup(command: string, values: { broker?: string; global?: boolean }, io: CliIo): Promise<{ config: Config; state: CliState; broker: string }> {
   const config = loadConfig(io.env);
   const raw = values.broker ?? config.brokerKeyRaw;
   const broker = normalizeBrokerKey(raw);
   if (!broker) throw new ConfigError(`${command}: "${raw}" is not a valid broker key`, values.broker ? "--broker" : "BYBIT_BROKER_KEY");
-  return { config, paths: runtimePaths(config.runtimeRoot, broker), broker };
+  return { config, state: await cliState(config, broker), broker };
 }
 
-function ledgerFor(config: Config, paths: RuntimePaths): AuditLedger {
-  return new AuditLedger(paths, { extraSecrets: configSecrets(config) });
-}
+type Ledger = CliState["ledger"];
 
 type Kind = "halt_tripped" | "halt_cleared" | "order_cancelled" | "order_placed" | "order_rejected";
 interface Entry {
@@ -58,9 +55,9 @@ interface Entry {
  * not stop the cancels and closes (they reduce risk). Returns false and says
  * so on stderr when the record could not be written.
  */
-function tryRecord(ledger: AuditLedger, config: Config, io: CliIo, kind: Kind, o: Entry): boolean {
+async function tryRecord(ledger: Ledger, config: Config, io: CliIo, kind: Kind, o: Entry): Promise<boolean> {
   try {
-    record(ledger, config, kind, o);
+    await record(ledger, config, kind, o);
     return true;
   } catch (err) {
     io.stderr(`halt: could not audit "${o.intent}": ${errorMessage(err)}\n`);
@@ -68,7 +65,7 @@ function tryRecord(ledger: AuditLedger, config: Config, io: CliIo, kind: Kind, o
   }
 }
 
-function record(ledger: AuditLedger, config: Config, kind: Kind, o: Entry) {
+function record(ledger: Ledger, config: Config, kind: Kind, o: Entry) {
   return ledger.append({
     kind,
     session_id: config.sessionId,
@@ -98,24 +95,31 @@ export const haltCommand: CliCommand = async (argv, io) => {
     return EXIT.OK;
   }
   if (!values.reason?.trim()) throw new UsageError("halt: --reason TEXT is required");
-  const { config, paths, broker } = setup("halt", values, io);
-  const scope = values.global ? "global" : "broker";
-  tripHalt(paths, { scope, by: "cli", reason: values.reason.trim() });
-  const ledger = ledgerFor(config, paths);
-  let failures = tryRecord(ledger, config, io, "halt_tripped", { intent: `halt ${scope === "global" ? "all brokers" : broker}: ${values.reason.trim()}`, outcome: "accepted", extra: { scope, broker } }) ? 0 : 1;
-  io.stdout(`halted (${scope === "global" ? "global" : `broker ${broker}`}): ${scope === "global" ? paths.globalHalt : paths.brokerHalt}\n`);
-  if (values["no-cancel"]) return failures === 0 ? EXIT.OK : EXIT.CHECK_FAILED;
+  const { config, state, broker } = await setup("halt", values, io);
+  try {
+    return await halt(config, state, broker, values.global ? "global" : "broker", values.reason.trim(), values["no-cancel"] === true, io);
+  } finally {
+    await state.close();
+  }
+};
+
+async function halt(config: Config, state: CliState, broker: string, scope: "global" | "broker", reason: string, noCancel: boolean, io: CliIo): Promise<number> {
+  await state.halt.trip(scope, "cli", reason);
+  const ledger = state.ledger;
+  let failures = (await tryRecord(ledger, config, io, "halt_tripped", { intent: `halt ${scope === "global" ? "all brokers" : broker}: ${reason}`, outcome: "accepted", extra: { scope, broker } })) ? 0 : 1;
+  io.stdout(`halted (${scope === "global" ? "global" : `broker ${broker}`}): ${state.where.halt(scope)}\n`);
+  if (noCancel) return failures === 0 ? EXIT.OK : EXIT.CHECK_FAILED;
   if (!config.apiKey) {
     io.stderr("halt: no BYBIT_API_KEY, so resting orders were not cancelled and positions not closed; the HALT file still stops new orders\n");
     return EXIT.CHECK_FAILED;
   }
-  const mandate = loadMandate(paths.mandate, { brokerKey: broker });
-  const flatten = mandate.ok && mandate.mandate.flatten_on_halt === true;
+  const mandate = await state.mandate.load().catch(() => null);
+  const flatten = mandate?.ok === true && mandate.mandate.flatten_on_halt === true;
   const client = clientFor(config);
   try {
     // Wait for any order batch already past its HALT check to finish, so nothing it sends
-    // survives the listing below. HALT is on disk, so no new batch can start meanwhile.
-    failures += await withOrderLock(paths, { timeoutMs: 30_000 }, () => cancelAndFlatten(client, ledger, config, flatten, io)).catch(async (err: unknown) => {
+    // survives the listing below. HALT is set, so no new batch can start meanwhile.
+    failures += await state.lock.run(30_000, () => cancelAndFlatten(client, ledger, config, flatten, io)).catch(async (err: unknown) => {
       if (!(err instanceof LockError)) throw err;
       io.stderr(`halt: ${err.message}; cancelling without the order lock\n`);
       return cancelAndFlatten(client, ledger, config, flatten, io);
@@ -124,9 +128,9 @@ export const haltCommand: CliCommand = async (argv, io) => {
   } finally {
     await client.close();
   }
-};
+}
 
-async function cancelAndFlatten(client: BybitClient, ledger: AuditLedger, config: Config, flatten: boolean, io: CliIo): Promise<number> {
+async function cancelAndFlatten(client: BybitClient, ledger: Ledger, config: Config, flatten: boolean, io: CliIo): Promise<number> {
   let failures = 0;
   const orders = await fetchRows<OrderRow>(client, "/v5/order/realtime", ORDER_SCOPES);
   if (!orders.value) {
@@ -142,12 +146,12 @@ async function cancelAndFlatten(client: BybitClient, ledger: AuditLedger, config
     const body = { category: o.category, symbol: o.symbol, orderId: o.orderId };
     try {
       const res = await client.post("/v5/order/cancel", body);
-      if (!tryRecord(ledger, config, io, "order_cancelled", { intent: `cancel ${o.side.toLowerCase()} ${o.qty} ${o.symbol} (${o.category}) on halt`, request: { path: "/v5/order/cancel", body }, response: res.result, outcome: "accepted" })) failures++;
+      if (!(await tryRecord(ledger, config, io, "order_cancelled", { intent: `cancel ${o.side.toLowerCase()} ${o.qty} ${o.symbol} (${o.category}) on halt`, request: { path: "/v5/order/cancel", body }, response: res.result, outcome: "accepted" }))) failures++;
       io.stdout(`cancelled ${o.category} ${o.symbol} ${o.orderId}\n`);
     } catch (err) {
       failures++;
       const msg = errorMessage(err);
-      tryRecord(ledger, config, io, "order_cancelled", { intent: `cancel ${o.symbol} on halt`, request: { path: "/v5/order/cancel", body }, outcome: "error", error: msg });
+      await tryRecord(ledger, config, io, "order_cancelled", { intent: `cancel ${o.symbol} on halt`, request: { path: "/v5/order/cancel", body }, outcome: "error", error: msg });
       io.stderr(`halt: cancel ${o.symbol} ${o.orderId} failed: ${msg}\n`);
     }
   }
@@ -171,15 +175,15 @@ async function cancelAndFlatten(client: BybitClient, ledger: AuditLedger, config
     };
     const intent = `close ${p.side.toLowerCase()} ${p.size} ${p.symbol} (${p.category}) reduce-only on halt`;
     // Like every order: its record, with the orderLinkId, is written before it is sent (best effort here).
-    tryRecord(ledger, config, io, "order_placed", { intent, request: { path: "/v5/order/create", body }, outcome: "pending", extra: { order_link_id: body.orderLinkId } });
+    await tryRecord(ledger, config, io, "order_placed", { intent, request: { path: "/v5/order/create", body }, outcome: "pending", extra: { order_link_id: body.orderLinkId } });
     try {
       const res = await client.post("/v5/order/create", body);
-      if (!tryRecord(ledger, config, io, "order_placed", { intent, request: { path: "/v5/order/create", body }, response: res.result, outcome: "accepted", extra: { order_link_id: body.orderLinkId } })) failures++;
+      if (!(await tryRecord(ledger, config, io, "order_placed", { intent, request: { path: "/v5/order/create", body }, response: res.result, outcome: "accepted", extra: { order_link_id: body.orderLinkId } }))) failures++;
       io.stdout(`closed ${p.category} ${p.symbol} ${p.side} ${p.size}\n`);
     } catch (err) {
       failures++;
       const msg = errorMessage(err);
-      tryRecord(ledger, config, io, "order_rejected", { intent, request: { path: "/v5/order/create", body }, outcome: "error", error: msg, extra: { order_link_id: body.orderLinkId } });
+      await tryRecord(ledger, config, io, "order_rejected", { intent, request: { path: "/v5/order/create", body }, outcome: "error", error: msg, extra: { order_link_id: body.orderLinkId } });
       io.stderr(`halt: closing ${p.symbol} failed (${msg}); the orderLinkId was ${body.orderLinkId}\n`);
     }
   }
@@ -192,21 +196,24 @@ export const unhaltCommand: CliCommand = async (argv, io) => {
     io.stdout(UNHALT_HELP);
     return EXIT.OK;
   }
-  const { config, paths, broker } = setup("unhalt", values, io);
+  const { config, state, broker } = await setup("unhalt", values, io);
   const scope = values.global ? "global" : "broker";
-  const file = scope === "global" ? paths.globalHalt : paths.brokerHalt;
-  if (!existsSync(file)) {
-    io.stdout(`no ${scope} kill switch was set\n`);
-    return EXIT.OK;
-  }
-  // Audited first: if the ledger cannot record the clearing, trading stays halted.
   try {
-    record(ledgerFor(config, paths), config, "halt_cleared", { intent: `unhalt ${scope === "global" ? "all brokers" : broker}`, outcome: "accepted", extra: { scope, broker } });
-  } catch (err) {
-    io.stderr(`unhalt: the audit ledger could not record it, so the kill switch stays on: ${errorMessage(err)}\n`);
-    return EXIT.CHECK_FAILED;
+    if (!(await state.halt.isSet(scope))) {
+      io.stdout(`no ${scope} kill switch was set\n`);
+      return EXIT.OK;
+    }
+    // Audited first: if the ledger cannot record the clearing, trading stays halted.
+    try {
+      await record(state.ledger, config, "halt_cleared", { intent: `unhalt ${scope === "global" ? "all brokers" : broker}`, outcome: "accepted", extra: { scope, broker } });
+    } catch (err) {
+      io.stderr(`unhalt: the audit ledger could not record it, so the kill switch stays on: ${errorMessage(err)}\n`);
+      return EXIT.CHECK_FAILED;
+    }
+    await state.halt.clear(scope);
+    io.stdout(`kill switch cleared (${scope})\n`);
+    return EXIT.OK;
+  } finally {
+    await state.close();
   }
-  clearHalt(paths, scope);
-  io.stdout(`kill switch cleared (${scope})\n`);
-  return EXIT.OK;
 };

@@ -3,26 +3,31 @@
  * this configuration, the plain summary a person confirms, and how a commit
  * outcome is reported.
  */
-import { configSecrets, loadConfig, type Config } from "../config.js";
+import { loadConfig, type Config } from "../config.js";
 import { ConfigError } from "../errors.js";
 import { formatValue } from "../gate/format.js";
-import { AuditLedger } from "../state/audit.js";
 import type { CommitOutcome, MandateTerms } from "../state/consent.js";
-import { runtimePaths, type RuntimePaths } from "../state/paths.js";
+import type { RuntimePaths } from "../state/paths.js";
+import { cliState, type CliState } from "./state.js";
 import { EXIT, type CliIo } from "./types.js";
 
 export interface MandateContext {
   config: Config;
   paths: RuntimePaths;
-  ledger: AuditLedger;
+  /** The files or the shared database, as BYBIT_MCP_STATE says. */
+  state: CliState;
 }
 
-/** Config, paths and ledger for the configured broker; ConfigError (exit 2) when BYBIT_BROKER_KEY is unusable. */
-export function mandateContext(command: string, io: CliIo): MandateContext {
+/** Run `fn` with the config and state of the configured broker; ConfigError (exit 2) when BYBIT_BROKER_KEY is unusable. */
+export async function withMandateContext(command: string, io: CliIo, fn: (ctx: MandateContext) => Promise<number>): Promise<number> {
   const config = loadConfig(io.env);
   if (config.brokerKey === null) throw new ConfigError(`${command}: BYBIT_BROKER_KEY "${config.brokerKeyRaw}" is not a valid broker key`, "BYBIT_BROKER_KEY");
-  const paths = runtimePaths(config.runtimeRoot, config.brokerKey);
-  return { config, paths, ledger: new AuditLedger(paths, { extraSecrets: configSecrets(config) }) };
+  const state = await cliState(config, config.brokerKey);
+  try {
+    return await fn({ config, paths: state.paths, state });
+  } finally {
+    await state.close();
+  }
 }
 
 /** The caps and universe, one per line, in words. */

@@ -6,9 +6,8 @@
  * consent is never assumed.
  */
 import { UsageError } from "../errors.js";
-import { commitMandate, currentMandate } from "../state/consent.js";
 import { parse } from "./args.js";
-import { mandateContext, reportCommit, termsLines } from "./mandate-common.js";
+import { reportCommit, termsLines, withMandateContext } from "./mandate-common.js";
 import { FIELDS, termsOf, warnings, type FieldName, type FieldValues } from "./mandate-terms.js";
 import { askValid, confirm, interactive, terminalPrompter, type Prompter } from "./prompt.js";
 import { EXIT, type CliCommand } from "./types.js";
@@ -61,9 +60,9 @@ export const mandateInitCommand: CliCommand = async (argv, io) => {
   if (!flags.yes && !interactive()) {
     throw new UsageError("mandate init: no terminal to ask for consent on; pass the caps as flags and --yes to commit them (see --help)");
   }
-  const ctx = mandateContext("mandate init", io);
+  return withMandateContext("mandate init", io, async (ctx) => {
   const replace = flags.replace === true;
-  const onDisk = currentMandate(ctx.paths, Date.now());
+  const onDisk = await ctx.state.mandate.current(Date.now());
   if (onDisk.blocking && !replace) {
     io.stderr(`mandate init: ${onDisk.blocking}; pass --replace to overwrite it\n`);
     return EXIT.CHECK_FAILED;
@@ -83,8 +82,9 @@ export const mandateInitCommand: CliCommand = async (argv, io) => {
     }
   }
   const { terms, days } = termsOf(answers);
-  const outcome = await commitMandate(ctx.paths, terms, { days, action: "init", replace, sessionId: ctx.config.sessionId, source: "cli", ledger: ctx.ledger });
+  const outcome = await ctx.state.mandate.commit(terms, { days, action: "init", replace, sessionId: ctx.config.sessionId, source: "cli" });
   return reportCommit("mandate init", outcome, io, days);
+  });
 };
 
 type Given = Partial<Record<FieldName, { text: string; value: unknown }>>;

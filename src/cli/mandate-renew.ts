@@ -6,10 +6,9 @@
  * one whose caps were shown.
  */
 import { UsageError } from "../errors.js";
-import { loadMandate } from "../state/mandate-file.js";
-import { commitMandate, DEFAULT_LIFETIME_DAYS, type MandateTerms } from "../state/consent.js";
+import { DEFAULT_LIFETIME_DAYS, type MandateTerms } from "../state/consent.js";
 import { parse } from "./args.js";
-import { mandateContext, reportCommit, termsLines } from "./mandate-common.js";
+import { withMandateContext, reportCommit, termsLines } from "./mandate-common.js";
 import { FIELDS } from "./mandate-terms.js";
 import { confirm, interactive, terminalPrompter } from "./prompt.js";
 import { EXIT, type CliCommand } from "./types.js";
@@ -37,8 +36,8 @@ export const mandateRenewCommand: CliCommand = async (argv, io) => {
     days = r.value;
   }
   if (!values.yes && !interactive()) throw new UsageError("mandate renew: no terminal to ask for consent on; pass --yes to renew (see --help)");
-  const ctx = mandateContext("mandate renew", io);
-  const load = loadMandate(ctx.paths.mandate, { brokerKey: ctx.paths.broker });
+  return withMandateContext("mandate renew", io, async (ctx) => {
+  const load = await ctx.state.mandate.load();
   if (!load.ok) {
     io.stderr(`mandate renew: nothing to renew: ${load.reason.replace(/^no valid mandate: /, "")}\n`);
     return EXIT.CHECK_FAILED;
@@ -64,7 +63,7 @@ export const mandateRenewCommand: CliCommand = async (argv, io) => {
       return EXIT.CHECK_FAILED;
     }
   }
-  const outcome = await commitMandate(ctx.paths, terms, {
+  const outcome = await ctx.state.mandate.commit(terms, {
     days,
     action: "renew",
     replace: true,
@@ -73,7 +72,7 @@ export const mandateRenewCommand: CliCommand = async (argv, io) => {
     accountRef: m.consent.account_ref,
     sessionId: ctx.config.sessionId,
     source: "cli",
-    ledger: ctx.ledger,
   });
   return reportCommit("mandate renew", outcome, io, days);
+  });
 };

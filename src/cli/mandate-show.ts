@@ -4,10 +4,8 @@
  * files are. Reads files only: no API key, no network.
  */
 import { parseIsoTimestamp } from "../gate/time.js";
-import { loadMandate } from "../state/mandate-file.js";
-import { findConsentRecord } from "../state/consent.js";
 import { parse } from "./args.js";
-import { mandateContext, termsLines, timeLeft } from "./mandate-common.js";
+import { termsLines, timeLeft, withMandateContext } from "./mandate-common.js";
 import { EXIT, type CliCommand } from "./types.js";
 
 const HELP = `Usage: bybit-mcp mandate show
@@ -24,8 +22,8 @@ export const mandateShowCommand: CliCommand = async (argv, io) => {
     io.stdout(HELP);
     return EXIT.OK;
   }
-  const { paths } = mandateContext("mandate show", io);
-  const load = loadMandate(paths.mandate, { brokerKey: paths.broker });
+  return withMandateContext("mandate show", io, async ({ state }) => {
+  const load = await state.mandate.load();
   if (!load.ok) {
     io.stderr(`mandate show: ${load.reason}\n`);
     for (const p of load.problems) io.stderr(`  ${p.path}: ${p.message}\n`);
@@ -35,18 +33,19 @@ export const mandateShowCommand: CliCommand = async (argv, io) => {
   const nowMs = Date.now();
   const expires = parseIsoTimestamp(m.consent.expires_at) ?? 0;
   const expired = nowMs >= expires;
-  const consent = m.mandate_id ? findConsentRecord(paths, m.mandate_id) : null;
+  const consent = m.mandate_id ? await state.mandate.consentRecord(m.mandate_id) : null;
   io.stdout(
     [
       `mandate ${m.mandate_id ?? "(no id)"} for broker ${m.consent.broker}: ${expired ? "EXPIRED - orders pause until it is renewed" : "in force"}`,
       `  created:        ${m.consent.created_at}`,
       `  expires:        ${m.consent.expires_at} (${timeLeft(nowMs, expires)}${expired ? "" : " left"})`,
       ...termsLines({ hard_caps: m.hard_caps, universe: m.universe, flatten_on_halt: m.flatten_on_halt === true, option_limits: m.option_limits }),
-      `  file:           ${paths.mandate}`,
-      `  consent record: ${consent ? consent.file : "not found"}`,
+      `  ${state.backend === "files" ? "file:          " : "stored in:     "} ${state.where.mandate}`,
+      `  consent record: ${consent ?? "not found"}`,
       `  consent token:  sha256 ${m.consent.consent_token_sha256}`,
       "",
     ].join("\n"),
   );
   return expired ? EXIT.CHECK_FAILED : EXIT.OK;
+  });
 };

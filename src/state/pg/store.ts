@@ -364,7 +364,7 @@ export class PgState {
     if (plan.status === "refused") return plan;
     return this.runLocked(opts.lockTimeoutMs ?? 10_000, async () => {
       const current = await this.readMandate();
-      const state = current.version === null ? { id: null, blocking: null } : current.load.ok ? blockingOf(current.load, this.mandateWhere(current.version), nowMs) : { id: current.mandateId, blocking: blockingOf(current.load, this.mandateWhere(current.version), nowMs).blocking };
+      const state = this.blocking(current, nowMs);
       const refused = commitRefusal(state, opts);
       if (refused) return refused;
       const body = pyDumps(plan.document);
@@ -384,6 +384,17 @@ export class PgState {
       });
       return plan.committed({ consentFile: `${this.mandateWhere(version)}, consent_record`, mandateFile: this.mandateWhere(version), replacedMandateId: state.id, record });
     });
+  }
+
+  /** The mandate in force: its id, and why it blocks a commit without replace. */
+  async currentMandate(nowMs: number): Promise<{ id: string | null; blocking: string | null }> {
+    return this.blocking(await this.readMandate(), nowMs);
+  }
+
+  private blocking(current: Awaited<ReturnType<PgState["readMandate"]>>, nowMs: number): { id: string | null; blocking: string | null } {
+    if (current.version === null) return { id: null, blocking: null };
+    const b = blockingOf(current.load, this.mandateWhere(current.version), nowMs);
+    return current.load.ok ? b : { id: current.mandateId, blocking: b.blocking };
   }
 
   /** The consent record stored with a mandate version, or null. */
