@@ -14,7 +14,8 @@ import { PgState } from "../../src/state/pg/store.js";
 import { runtimePaths } from "../../src/state/paths.js";
 import { verifyChainFiles } from "../../src/state/chain.js";
 import type { MandateTerms } from "../../src/state/consent.js";
-import { isHalted } from "../../src/state/halt.js";
+import { isHalted, tripHalt } from "../../src/state/halt.js";
+import { withOrderLock } from "../../src/state/lock.js";
 import { describePg, dropDatabase, freshDatabase, pgTestUrl } from "../helpers/pg.js";
 import { pyRun } from "./helpers.js";
 import { PY_VERIFY_CHAIN } from "./pychain.js";
@@ -182,6 +183,23 @@ describePg("the PostgreSQL shared state", () => {
     await a.clearHalt("global");
     await sleep(50);
     expect(isHalted(b.currentHalt())).toBe(false);
+  });
+
+  it("with a runtime root on this host it also takes the local flock and honours the local HALT file (mixed set-ups fail safe)", async () => {
+    const paths = runtimePaths(root, "fbroker");
+    const s = state("fbroker", { paths, runtimeRoot: root });
+    let release!: () => void;
+    const held = withOrderLock(paths, { timeoutMs: 1000 }, () => new Promise<void>((r) => (release = r)));
+    await sleep(50);
+    await expect(s.runLocked(200, async () => "ran")).rejects.toThrow(/another order is being submitted for broker fbroker/);
+    release();
+    await held;
+    expect(await s.runLocked(200, async () => "ran")).toBe("ran");
+    await s.connect();
+    expect(isHalted(s.currentHalt())).toBe(false);
+    tripHalt(paths, { scope: "broker", by: "file", reason: "vibe-trading stop" });
+    expect(s.currentHalt()).toMatchObject({ broker: true });
+    expect(await s.readHalt()).toMatchObject({ broker: true });
   });
 
   it("a database that cannot be reached: every call rejects with one sentence naming it, without the password", async () => {
