@@ -83,6 +83,7 @@ export class PgState {
   /** The lock connection of the batch in progress, and whether it dropped. */
   private lockConn: { lost: boolean } | null = null;
   private lastSeq = 0;
+  private everListened = false;
 
   constructor(readonly opts: PgOptions) {}
 
@@ -131,11 +132,13 @@ export class PgState {
     const client = new pg.Client({ connectionString: this.opts.url, connectionTimeoutMillis: 2000, keepAlive: true });
     const down = (why: string) => {
       if (this.listener !== client) return;
+      const was = this.listening.healthy;
       this.listening.healthy = false;
       this.listener = null;
       client.removeAllListeners("notification");
       void client.end().catch(() => undefined);
-      this.opts.logger?.warn("shared state listener down: orders are refused until it is back", { reason: why });
+      // Said once per outage, not once per reconnect attempt.
+      if (was) this.opts.logger?.warn("shared state listener down: orders are refused until it is back", { reason: why });
       this.scheduleListen();
     };
     client.on("error", (err) => down(errorMessage(err)));
@@ -149,7 +152,11 @@ export class PgState {
       const mandate = await client.query<{ sha256: string }>("SELECT sha256 FROM bybit_mcp_mandates WHERE broker = $1 ORDER BY version DESC LIMIT 1", [this.broker]);
       this.listening.halts = new Map(halts.rows.map((r) => [r.scope, r.body]));
       this.listening.mandateSha = mandate.rows[0]?.sha256 ?? null;
-      if (this.listener === client) this.listening.healthy = true;
+      if (this.listener === client) {
+        if (this.everListened) this.opts.logger?.info("shared state listener back");
+        this.everListened = true;
+        this.listening.healthy = true;
+      }
     } catch (err) {
       down(errorMessage(err));
       throw err;
