@@ -16,6 +16,7 @@ import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { benchGate } from "./gate.js";
+import { benchStateBackends } from "./pg.js";
 import type { ChildProcess } from "node:child_process";
 import { exampleMandate } from "../src/demo/mandate.js";
 import { packageRoot } from "../src/util/package-root.js";
@@ -366,6 +367,9 @@ async function main() {
   await client.close();
   await consoleTtfb(env(root));
   await approvalRoundTrip(env);
+  // 6b. The shared state on PostgreSQL against the files, in this same run.
+  const createsLogged = async () => ((await sim.admin("GET", "/__sim/requests")) as { path: string }[]).filter((r) => r.path === "/v5/order/create").length;
+  await benchStateBackends({ env, runtime, connect, cpuMs, pct, add, creates: createsLogged });
   await sim.close();
 
   // 7. The journal alone (in this process), per order: one open and one close.

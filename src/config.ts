@@ -46,17 +46,17 @@ export interface Config {
 /** The configured secrets, scrubbed from every log line, ledger record and tool result. */
 export function configSecrets(config: Pick<Config, "apiKey" | "apiSecret" | "httpToken"> & { stateUrl?: string | null }): string[] {
   // Very short values would scrub ordinary text and protect nothing.
-  return [config.apiKey, config.apiSecret, config.httpToken, stateUrlPassword(config.stateUrl ?? null)].filter((s) => s.length >= 4);
+  return [config.apiKey, config.apiSecret, config.httpToken, ...stateUrlPassword(config.stateUrl ?? null)].filter((s) => s.length >= 4);
 }
 
-/** The password in a postgres:// URL (as written and decoded), which must never be shown. */
-function stateUrlPassword(url: string | null): string {
-  if (url === null) return "";
+/** The password in a postgres:// URL, as written and decoded: neither may ever be shown. */
+function stateUrlPassword(url: string | null): string[] {
+  if (url === null) return [];
   try {
     const p = new URL(url).password;
-    return p === "" ? "" : decodeURIComponent(p);
+    return p === "" ? [] : [...new Set([p, decodeURIComponent(p)])];
   } catch {
-    return "";
+    return [];
   }
 }
 

@@ -1,8 +1,21 @@
 import { describe, expect, it } from "vitest";
-import { loadConfig } from "../src/config.js";
+import { configSecrets, loadConfig, safeStateUrl } from "../src/config.js";
 import { ConfigError } from "../src/errors.js";
 
 const base = { VIBE_RUNTIME_ROOT: "/tmp/bybit-mcp-config-test" };
+
+describe("BYBIT_MCP_STATE", () => {
+  it("files by default, a postgres URL when given, and its password is a secret that messages never show", () => {
+    expect(loadConfig({}).stateUrl).toBeNull();
+    expect(loadConfig({ BYBIT_MCP_STATE: "files" }).stateUrl).toBeNull();
+    const c = loadConfig({ BYBIT_MCP_STATE: "postgres://bybit:S3cret%2FCanary@db:5432/state" });
+    expect(c.stateUrl).toBe("postgres://bybit:S3cret%2FCanary@db:5432/state");
+    expect(configSecrets(c)).toEqual(expect.arrayContaining(["S3cret/Canary", "S3cret%2FCanary"]));
+    expect(safeStateUrl(c.stateUrl!)).toBe("postgres://bybit:***@db:5432/state");
+    expect(() => loadConfig({ BYBIT_MCP_STATE: "mysql://x@y/z" })).toThrow(/BYBIT_MCP_STATE must be "files" or a postgres:\/\/ URL/);
+    expect(() => loadConfig({ BYBIT_MCP_STATE: "not a url" })).toThrow(ConfigError);
+  });
+});
 
 describe("loadConfig", () => {
   it("defaults to mainnet, 10 s timeout, 5000 ms recv window, broker bybit", () => {
