@@ -728,34 +728,33 @@ export class TradingService {
     this.crashIf("record");
     let records: (AuditRecord | null)[] = settled.map(() => null);
     let auditError: string | undefined;
+    const now = this.clock.now();
+    // Refused or rejected: provably not executed, so the trade is given back with the records. Unknown keeps it.
+    const giveBack = settled.filter((s) => s.counted && (s.outcome.type === "refused" || s.outcome.type === "rejected"));
     try {
-      records = await this.stores.ledger.appendManyAsync(settled.map((s) => ledgerInput(this.ctx, { ...s, extra: s.approvalId ? { approval_id: s.approvalId } : undefined })));
+      records = await this.stores.ledger.appendManyAsync(
+        settled.map((s) => ledgerInput(this.ctx, { ...s, extra: s.approvalId ? { approval_id: s.approvalId } : undefined })),
+        {
+          ...(giveBack.length > 0 ? { release: { nowMs: now, by: giveBack.length } } : {}),
+          // Over-counting is the safe side: fewer orders today, never more.
+          onReleaseError: (err) => this.deps.logger.error("could not give back trades counted for orders that did not execute", { error: err, trades: giveBack.length }),
+        },
+      );
     } catch (err) {
       auditError = `the outcome could not be written to the ledger: ${errorMessage(err)}`;
       this.deps.logger.error(auditError);
     }
-    const now = this.clock.now();
-    // Refused or rejected: provably not executed, so the trade is given back. Unknown keeps it.
-    const giveBack = settled.filter((s) => s.counted && (s.outcome.type === "refused" || s.outcome.type === "rejected"));
     const journal = this.stores.journal;
-    await Promise.all([
-      giveBack.length > 0
-        ? this.stores.counter.release(now, giveBack.length).catch((err: unknown) => {
-            // Over-counting is the safe side: fewer orders today, never more.
-            this.deps.logger.error("could not give back trades counted for orders that did not execute", { error: err, trades: giveBack.length });
-          })
-        : undefined,
-      // Without its record an entry stays open: the next batch's reconcile writes it.
-      journal && !auditError
-        ? journal
-            .close(
-              settled
-                .filter((s) => s.journaled)
-                .map((s) => ({ op: "close" as const, decision_id: s.decisionId, outcome: journalOutcome(s.outcome), audit_id: records[settled.indexOf(s)]?.audit_id ?? null, ts_ms: now, ...(giveBack.includes(s) ? { released: true } : {}) })),
-            )
-            .catch((err: unknown) => this.deps.logger.error("could not close journal entries; they will be reconciled", { error: err }))
-        : undefined,
-    ]);
+    // Without its record an entry stays open (still counted): the next batch's reconcile writes it and gives the trade back.
+    if (journal && !auditError) {
+      await journal
+        .close(
+          settled
+            .filter((s) => s.journaled)
+            .map((s) => ({ op: "close" as const, decision_id: s.decisionId, outcome: journalOutcome(s.outcome), audit_id: records[settled.indexOf(s)]?.audit_id ?? null, ts_ms: now, ...(giveBack.includes(s) ? { released: true } : {}) })),
+        )
+        .catch((err: unknown) => this.deps.logger.error("could not close journal entries; they will be reconciled", { error: err }));
+    }
     const environment = this.environment();
     return settled.map((s, i) =>
       toToolResult(s.outcome, {

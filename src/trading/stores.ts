@@ -35,6 +35,11 @@ export interface MandateRead {
   sha256: string | null;
 }
 
+export interface AppendOptions {
+  release?: { nowMs: number; by: number };
+  onReleaseError?: (err: unknown) => void;
+}
+
 /** The write-ahead journal (state/journal.ts for files). Read it under the order lock. */
 export interface JournalStore {
   /** Entries opened and not closed (catching up with other writers first). */
@@ -54,7 +59,14 @@ export interface Stores {
   /** Null when BYBIT_BROKER_KEY is invalid: then every write is refused. */
   paths: RuntimePaths | null;
   ledger: {
-    appendManyAsync(inputs: AuditInput[]): Promise<AuditRecord[]>;
+    /**
+     * Append the records. With `release`, the trades of orders proven not
+     * executed are given back with them (on PostgreSQL in the same
+     * transaction: the records and the count move together). A give-back
+     * that fails after the records were written goes to onReleaseError:
+     * over-counting is the safe side.
+     */
+    appendManyAsync(inputs: AuditInput[], opts?: AppendOptions): Promise<AuditRecord[]>;
     findByDecisionId(decisionId: string): Promise<AuditRecord | null>;
     /** Rejects with AuditError when a record could not be appended now: then nothing is sent. */
     assertWritable(): Promise<void>;
@@ -121,7 +133,11 @@ export function fileStores(paths: RuntimePaths | null, ledgerPaths: RuntimePaths
     backend: "files",
     paths,
     ledger: {
-      appendManyAsync: (inputs: AuditInput[]) => ledger.appendManyAsync(inputs),
+      appendManyAsync: async (inputs: AuditInput[], opts: AppendOptions = {}) => {
+        const records = await ledger.appendManyAsync(inputs);
+        if (opts.release) await releaseTradesToday(need(), opts.release.nowMs, opts.release.by).catch((err: unknown) => opts.onReleaseError?.(err));
+        return records;
+      },
       findByDecisionId: (id: string) => sync(() => findRecordByDecisionId(ledgerPaths.audit, id)),
       assertWritable: async () => {
         assertLedgerWritable(ledgerPaths);

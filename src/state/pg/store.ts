@@ -29,7 +29,7 @@ import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { Pool, PoolClient, Client, Notification } from "pg";
+import type { Pool, PoolClient, Client, Notification, QueryConfig } from "pg";
 import { AuditError, LockError, StateError, errorMessage } from "../../errors.js";
 import { mandateFailure, validateMandate } from "../../gate/mandate.js";
 import type { HaltState } from "../../gate/types.js";
@@ -261,7 +261,10 @@ export class PgState {
     try {
       await c.query("BEGIN");
       await c.query(`SET LOCAL lock_timeout = '${Math.max(1, Math.round(timeoutMs))}ms'`);
-      await c.query("SELECT pg_advisory_xact_lock($1, hashtext($2))", [LOCK.order, this.broker]);
+      // The server's lock_timeout answers first; the client's read timeout only catches a hung connection.
+      // (node-postgres reads a per-query query_timeout; its types do not list it.)
+      const lock: QueryConfig & { query_timeout: number } = { text: "SELECT pg_advisory_xact_lock($1, hashtext($2))", values: [LOCK.order, this.broker], query_timeout: timeoutMs + (this.opts.queryTimeoutMs ?? 5000) };
+      await c.query(lock);
     } catch (err) {
       c.off("error", lose);
       c.off("end", lose);
@@ -433,10 +436,15 @@ export class PgState {
 
   // ---- ledger ----
 
-  async append(inputs: AuditInput[]): Promise<AuditRecord[]> {
-    if (inputs.length === 0) return [];
+  /** Append records; with `release`, give back that many of today's trades in the same transaction. */
+  async append(inputs: AuditInput[], release?: { nowMs: number; by: number }): Promise<AuditRecord[]> {
+    if (inputs.length === 0 && !release) return [];
     try {
-      return await this.tx((c) => this.appendIn(c, inputs));
+      return await this.tx(async (c) => {
+        const records = await this.appendIn(c, inputs);
+        if (release) await c.query("UPDATE bybit_mcp_counter SET trades = GREATEST(trades - $3, 0) WHERE broker = $1 AND day = $2", [this.broker, utcDay(release.nowMs), release.by]);
+        return records;
+      });
     } catch (err) {
       throw new AuditError(`could not append to the shared audit ledger: ${errorMessage(this.unreachable(err))}`, err);
     }
@@ -620,7 +628,7 @@ export function pgStores(state: PgState, paths: RuntimePaths | null): Stores {
     backend: "postgres",
     paths,
     ledger: {
-      appendManyAsync: (inputs) => state.append(inputs),
+      appendManyAsync: (inputs, opts) => state.append(inputs, opts?.release),
       findByDecisionId: (id) => state.findByDecisionId(id),
       assertWritable: () => state.assertLedgerWritable(),
     },
