@@ -25,3 +25,33 @@ describe("an unwritable trade counter", () => {
     expect(cancel.structuredContent?.status).toBe("accepted");
   });
 });
+
+describe("a ledger that fails while a rejected order's trade is given back", () => {
+  it("gives nothing back then, and the reconcile that writes the record later gives it back once", async () => {
+    let failNext = false;
+    const svc = rig.service({}, { staleMs: 0 }, (files) => ({
+      ...files,
+      ledger: {
+        ...files.ledger,
+        appendManyAsync: (inputs, opts) => {
+          if (!failNext) return files.ledger.appendManyAsync(inputs, opts);
+          failNext = false;
+          return Promise.reject(new StateError("could not write the ledger: EIO"));
+        },
+      },
+    }));
+    const sim = rig.sim();
+    const buy = (link: string) => svc.execute(normalizePlace({ category: "linear", symbol: "BTCUSDT", side: "Buy", order_type: "Market", qty: "0.01", order_link_id: link }), "bybit_place_order");
+    const counter = async () => (await svc.status()).trades as { used_today: number };
+    expect((await buy("a-1")).structuredContent?.status).toBe("accepted");
+    sim.faults.set({ next: [{ fault: "ret10006", path: "/v5/order/create" }] });
+    failNext = true;
+    expect((await buy("b-1")).structuredContent?.status).toBe("rejected");
+    // Its record could not be written: its trade stays counted for now.
+    expect((await counter()).used_today).toBe(2);
+    // The next batch reconciles b-1 (not on the exchange: never executed) and gives its trade back, once.
+    expect((await buy("c-1")).structuredContent?.status).toBe("accepted");
+    expect((await counter()).used_today).toBe(2);
+    expect(sim.requests().filter((r) => r.path === "/v5/order/create")).toHaveLength(3);
+  });
+});
