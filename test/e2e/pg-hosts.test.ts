@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
-import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from "vitest";
+import { afterEach, beforeEach, expect, it } from "vitest";
 import { startSim, type Sim } from "../../src/sim/index.js";
 import { CLI, connect, type McpHandle } from "../helpers/mcp.js";
 import { describePg, dropDatabase, freshDatabase, pgTestUrl } from "../helpers/pg.js";
@@ -51,14 +51,10 @@ describePg("three hosts sharing one database", () => {
     expect(r.stdout).toMatch(/bybit_mcp_mandates/);
   };
 
-  beforeAll(async () => {
+  beforeEach(async () => {
+    // A fresh exchange per test: positions from one test must not change another's exposure.
     sim = await startSim({ markDrift: false, rateLimits: false });
     sim.setMarkPrice("linear", "BTCUSDT", "50000");
-  });
-  afterAll(async () => {
-    await sim.close();
-  });
-  beforeEach(async () => {
     db = await freshDatabase(pgTestUrl()!);
     roots = [1, 2, 3].map(() => mkdtempSync(join(tmpdir(), "bybit-mcp-host-")));
     commit(10);
@@ -68,6 +64,7 @@ describePg("three hosts sharing one database", () => {
     await Promise.all(hosts.map((h) => h.close().catch(() => undefined)));
     for (const r of roots) rmSync(r, { recursive: true, force: true });
     await dropDatabase(db);
+    await sim.close();
   });
 
   it("3 × 50 concurrent orders against max_trades_per_day 10: exactly 10 forwarded and counted, one record each, and the chain verifies", async () => {
@@ -89,6 +86,14 @@ describePg("three hosts sharing one database", () => {
     const exp = cli(["audit", "export", "--to", out]);
     expect(exp.status, exp.stderr).toBe(0);
     expect(exp.stdout).toMatch(/exported 151 records/);
+  });
+
+  it("3 × 20 concurrent $400 orders under a $5,000 exposure cap: exactly 12 forwarded, across hosts", async () => {
+    commit(1000);
+    const before = creates().length;
+    const results = await Promise.all(hosts.flatMap((h, i) => Array.from({ length: 20 }, (_, j) => h.call("bybit_place_order", { ...BUY, qty: "0.008", order_link_id: `exp-${i}-${j}` }))));
+    expect(results.filter((r) => sc(r).status === "accepted")).toHaveLength(12);
+    expect(creates().length - before).toBe(12);
   });
 
   it("a HALT from one host's CLI stops the next order on the others, and unhalt lets them trade again", async () => {
