@@ -255,6 +255,8 @@ export class TradingService {
     if (this.startTimer) clearTimeout(this.startTimer);
     const all = Promise.allSettled([...this.inFlight]);
     await Promise.race([all, new Promise((r) => setTimeout(r, timeoutMs).unref())]);
+    // Then the stores' connections (the shared database's pool and listener) let the process exit.
+    await this.stores.close().catch(() => undefined);
   }
 
   /**

@@ -4,7 +4,7 @@
  * PostgreSQL database and one simulated exchange; the person's CLI against
  * the same database.
  */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -35,6 +35,15 @@ describePg("three hosts sharing one database", () => {
     ...extra,
   });
   const cli = (args: string[], root = roots[0]!) => spawnSync(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH ?? "", HOME: "/nonexistent", ...env(root) }, encoding: "utf8" });
+  const cliAsync = (args: string[], root: string) =>
+    new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH ?? "", HOME: "/nonexistent", ...env(root) }, stdio: ["ignore", "pipe", "pipe"] });
+      let stdout = "";
+      let stderr = "";
+      child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+      child.on("exit", (code) => resolve({ code, stdout, stderr }));
+    });
   const query = async (sql: string, params: unknown[] = []) => {
     const c = new pg.Client(db);
     await c.connect();
@@ -109,6 +118,11 @@ describePg("three hosts sharing one database", () => {
       expect(String(sc(r).reason)).toMatch(/halt/i);
     }
     expect(creates().length).toBe(sent);
+    // The person's status reads the shared state too (and exits: nothing keeps its connections open).
+    // Not spawnSync: it reads the exchange, and the simulator runs in this process.
+    const status = await cliAsync(["mandate", "status", "--json"], roots[1]);
+    expect(status.code, status.stderr).toBe(1);
+    expect(JSON.parse(status.stdout)).toMatchObject({ state: "postgres", halt: { halted: true, broker: true }, mandate: { loaded: true, file: expect.stringMatching(/bybit_mcp_mandates/) }, trades: { used_today: 1 } });
     // Order round trips through the gate on these machines take well under this; a polling watcher would not.
     expect(elapsed).toBeLessThan(2000);
     const unhalt = cli(["unhalt"], roots[2]);
