@@ -5,7 +5,8 @@
  * grants nothing: like every page it needs the console session, and the
  * decision is a CSRF-checked POST. The store re-reads the request under its
  * lock, so a request decided or expired meanwhile (another console, the
- * CLI) is refused with its own sentence.
+ * CLI) is refused with its own sentence. The requests live where the
+ * console's state does (deps.state: the runtime root, or PostgreSQL).
  */
 import { timeLeft } from "../cli/mandate-common.js";
 import { APPROVAL_ID_RE, type ApprovalRequest } from "../state/approvals.js";
@@ -44,9 +45,9 @@ function summary(r: ApprovalRequest, now: number, csrf: string, link: boolean): 
 ${decideForms(r, csrf)}</div>`;
 }
 
-export const approvalsPage: Handler = ({ deps, session }) => {
+export const approvalsPage: Handler = async ({ deps, session }) => {
   const now = deps.nowMs();
-  const all = deps.approvals.list();
+  const all = await deps.state.approvals.list();
   const pending = all.filter((r) => r.status === "pending");
   const done = all.filter((r) => r.status !== "pending").slice(0, 50);
   return {
@@ -59,10 +60,10 @@ export const approvalsPage: Handler = ({ deps, session }) => {
   };
 };
 
-export const approvalPage: Handler = ({ deps, session, path }) => {
+export const approvalPage: Handler = async ({ deps, session, path }) => {
   const id = path.slice("/approvals/".length);
-  const r = APPROVAL_ID_RE.test(id) ? deps.approvals.get(id) : null;
-  if (!r) return { type: "page", status: 404, title: "No such approval request", section: "approvals", body: html`<p>There is no approval request <code>${id}</code> for broker ${deps.paths.broker}.</p><p><a href="/approvals">All requests</a></p>` };
+  const r = APPROVAL_ID_RE.test(id) ? await deps.state.approvals.get(id) : null;
+  if (!r) return { type: "page", status: 404, title: "No such approval request", section: "approvals", body: html`<p>There is no approval request <code>${id}</code> for broker ${deps.state.broker}.</p><p><a href="/approvals">All requests</a></p>` };
   return {
     type: "page",
     title: "Approval request",
@@ -73,14 +74,14 @@ export const approvalPage: Handler = ({ deps, session, path }) => {
 };
 
 /** POST /approvals/<id>/approve|reject. */
-export const decideAction: Handler = ({ deps, path, form }) => {
+export const decideAction: Handler = async ({ deps, path, form }) => {
   const m = /^\/approvals\/([^/]+)\/(approve|reject)$/.exec(path);
   const id = m?.[1] ?? "";
   const verdict = m?.[2] === "approve" ? "approved" : "rejected";
   const back = APPROVAL_ID_RE.test(id) ? `/approvals/${id}` : "/approvals";
   try {
     const note = form.get("note") ?? undefined;
-    const r = deps.approvals.decide(id, verdict, "console", note);
+    const r = await deps.state.approvals.decide(id, verdict, "console", note);
     deps.logger.info("console: approval decided", { approval_id: r.id, verdict });
     return redirect(back, verdict === "approved" ? `Approved ${r.id}: the identical retry goes through once.` : `Rejected ${r.id}.`);
   } catch (err) {

@@ -2,8 +2,10 @@
  * Commit and renew a mandate from the console, with the CLI's own pieces:
  * the field parsers of `mandate init` (src/cli/mandate-terms.ts), so the
  * same text is accepted or refused with the same sentence, and
- * commitMandate, which writes Vibe-Trading's consent record, mandate.json
- * and the mandate_committed record under the order lock.
+ * the state's commit (deps.state.mandate.commit): on files Vibe-Trading's
+ * consent record, mandate.json and the mandate_committed record under the
+ * order lock; on PostgreSQL a new mandate version, its consent record and
+ * the ledger record in one transaction under the shared lock.
  *
  * Consent is explicit, as on the terminal: the form leads to a summary in
  * words, and only its Commit button (confirm=yes) writes anything. Renew
@@ -12,9 +14,8 @@
  */
 import { termsLines } from "../cli/mandate-common.js";
 import { FIELDS, termsOf as termsOfAnswers, warnings, type FieldName, type FieldValues } from "../cli/mandate-terms.js";
-import { loadMandate } from "../state/mandate-file.js";
 import type { Mandate } from "../gate/types.js";
-import { commitMandate, currentMandate, DEFAULT_LIFETIME_DAYS, type CommitOutcome, type MandateTerms } from "../state/consent.js";
+import { DEFAULT_LIFETIME_DAYS, type CommitOutcome, type MandateTerms } from "../state/consent.js";
 import { messageOf, redirect, type ConsoleDeps, type Handler, type Reply } from "./context.js";
 import { html, postForm, type Html } from "./html.js";
 
@@ -91,19 +92,18 @@ function keptTerms(m: Mandate): MandateTerms {
   };
 }
 
-function loaded(deps: ConsoleDeps): Mandate | null {
-  const load = loadMandate(deps.paths.mandate, { brokerKey: deps.paths.broker });
+async function loaded(deps: ConsoleDeps): Promise<Mandate | null> {
+  const load = await deps.state.mandate.load();
   return load.ok ? load.mandate : null;
 }
 
-export const commitPage: Handler = ({ deps, session }) => {
-  const m = loaded(deps);
-  const blocking = currentMandate(deps.paths, deps.nowMs()).blocking;
+export const commitPage: Handler = async ({ deps, session }) => {
+  const [m, { blocking }] = await Promise.all([loaded(deps), deps.state.mandate.current(deps.nowMs())]);
   return {
     type: "page",
     title: "Commit / renew",
     section: "commit",
-    body: html`${m ? renewCard(m, session.csrf) : ""}<div class="card"><h2>${m ? "Commit new caps" : "Commit a mandate"}</h2><p class="muted">The limits every order from the agent must stay within. You will see a summary before anything is written.</p>${commitForm(
+    body: html`${m ? renewCard(m, session.csrf) : ""}<div class="card"><h2>${m ? "Commit new caps" : "Commit a mandate"}</h2><p class="muted">The limits every order from the agent must stay within. You will see a summary before anything is written to <code id="mandate-where">${deps.state.where.mandate}</code>.</p>${commitForm(
       session.csrf,
       defaults(m),
       {},
@@ -121,7 +121,7 @@ function outcomeReply(o: CommitOutcome, what: string): Reply {
 export const commitAction: Handler = async ({ deps, session, form }) => {
   const { texts, values, problems } = parseForm(form);
   const replace = form.get("replace") === "yes";
-  const blocking = currentMandate(deps.paths, deps.nowMs()).blocking;
+  const { blocking } = await deps.state.mandate.current(deps.nowMs());
   if (!values) {
     return { type: "page", status: 400, title: "Commit a mandate", section: "commit", body: html`<div class="card">${commitForm(session.csrf, texts, problems, { needed: blocking, checked: replace })}</div>` };
   }
@@ -140,7 +140,7 @@ export const commitAction: Handler = async ({ deps, session, form }) => {
     };
   }
   try {
-    const o = await commitMandate(deps.paths, terms, { days, action: "init", replace, sessionId: deps.config.sessionId, source: "console", ledger: deps.ledger });
+    const o = await deps.state.mandate.commit(terms, { days, action: "init", replace, sessionId: deps.config.sessionId, source: "console" });
     return outcomeReply(o, "Commit");
   } catch (err) {
     return redirect("/mandate/commit", `Nothing was committed: ${messageOf(err)}`, true);
@@ -151,12 +151,12 @@ export const commitAction: Handler = async ({ deps, session, form }) => {
 export const renewAction: Handler = async ({ deps, form }) => {
   const d = FIELDS.days.parse(form.get("days") ?? "");
   if ("problem" in d) return redirect("/mandate/commit", `Days ${d.problem}.`, true);
-  const m = loaded(deps);
+  const m = await loaded(deps);
   if (!m) return redirect("/mandate/commit", "There is no valid mandate to renew.", true);
   const expect = form.get("expect") ?? "";
-  if ((m.mandate_id ?? "") !== expect) return redirect("/mandate/commit", `The mandate on disk is no longer ${expect || "the one shown"}; nothing was written. Check it and try again.`, true);
+  if ((m.mandate_id ?? "") !== expect) return redirect("/mandate/commit", `The mandate in force is no longer ${expect || "the one shown"}; nothing was written. Check it and try again.`, true);
   try {
-    const o = await commitMandate(deps.paths, keptTerms(m), {
+    const o = await deps.state.mandate.commit(keptTerms(m), {
       days: d.value,
       action: "renew",
       replace: true,
@@ -164,7 +164,6 @@ export const renewAction: Handler = async ({ deps, form }) => {
       accountRef: m.consent.account_ref,
       sessionId: deps.config.sessionId,
       source: "console",
-      ledger: deps.ledger,
     });
     return outcomeReply(o, "Renew");
   } catch (err) {

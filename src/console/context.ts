@@ -1,14 +1,14 @@
 /**
  * What every console page handler receives and returns. Handlers read the
- * state files on every request (through the stores in `deps`), so records,
- * approvals and halts written by another process show without a restart.
+ * state on every request (through `deps.state`: the runtime root's files, or
+ * the shared PostgreSQL state when BYBIT_MCP_STATE is a postgres:// URL), so
+ * records, approvals and halts written by another process or host show
+ * without a restart.
  */
 import { errorMessage } from "../errors.js";
 import type { Config } from "../config.js";
 import type { Logger } from "../log.js";
-import type { ApprovalStore } from "../state/approvals.js";
-import type { AuditLedger } from "../state/audit.js";
-import type { RuntimePaths } from "../state/paths.js";
+import type { CliState } from "../cli/state.js";
 import type { MandateStatus } from "../trading/status.js";
 import type { Session } from "./auth.js";
 import type { EnvironmentInfo } from "../environment.js";
@@ -16,9 +16,8 @@ import type { Html } from "./html.js";
 
 export interface ConsoleDeps {
   config: Config;
-  paths: RuntimePaths;
-  ledger: AuditLedger;
-  approvals: ApprovalStore;
+  /** Halt, ledger, mandate and approvals, on either backend; `state.where` says where each lives. */
+  state: CliState;
   environment: () => Promise<EnvironmentInfo>;
   /** Mandate, halt, trades and (with API keys) exposure, as `bybit-mcp mandate status` reads them. */
   status: () => Promise<MandateStatus>;

@@ -5,19 +5,27 @@
  */
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { AUDIT_KINDS, type AuditLedger, type AuditRecord, type VerifyResult } from "../state/audit.js";
+import type { CliState } from "../cli/state.js";
+import { AUDIT_KINDS, type AuditRecord, type VerifyResult } from "../state/audit.js";
 import { messageOf, type ConsoleDeps, type Handler } from "./context.js";
 import { html, type Html } from "./html.js";
 
 const SHOWN = 200;
 
 /**
- * The walk is O(records) (about 90 ms for 1,400), so its answer is kept while
- * every chain file (the live one and each sealed segment) has the same inode,
- * size, mtime and ctime; ctime moves on any write and cannot be set back, so
- * a file edited since is walked again. Any doubt (a stat failing) walks again.
+ * Files: the walk is O(records) (about 90 ms for 1,400), so its answer is kept
+ * while every chain file (the live one and each sealed segment) has the same
+ * inode, size, mtime and ctime; ctime moves on any write and cannot be set
+ * back, so a file edited since is walked again. Any doubt (a stat failing)
+ * walks again.
+ *
+ * PostgreSQL: walked on every load. The table has no stamp like ctime that
+ * every change must move: a record count (or the last seq) stays the same
+ * when a row is edited in place, and a cache keyed on it would show an
+ * edited chain as verified. The walk reads the rows the page would read
+ * anyway, and a person loads this page, not a loop.
  */
-const verified = new WeakMap<AuditLedger, { key: string; result: VerifyResult }>();
+const verified = new WeakMap<CliState, { key: string; result: VerifyResult }>();
 
 function chainKey(live: string): string | null {
   try {
@@ -34,13 +42,15 @@ function chainKey(live: string): string | null {
   }
 }
 
-function verifyChain(deps: ConsoleDeps): VerifyResult {
-  const key = chainKey(deps.paths.live);
-  const hit = verified.get(deps.ledger);
+async function verifyChain(deps: ConsoleDeps): Promise<VerifyResult> {
+  const { state } = deps;
+  if (state.backend !== "files") return state.ledger.verify();
+  const key = chainKey(state.paths.live);
+  const hit = verified.get(state);
   if (key !== null && hit && hit.key === key) return hit.result;
-  const result = deps.ledger.verify();
+  const result = await state.ledger.verify();
   // Only a key taken before the walk and unchanged after it may stand for the walk's answer.
-  if (key !== null && chainKey(deps.paths.live) === key) verified.set(deps.ledger, { key, result });
+  if (key !== null && chainKey(state.paths.live) === key) verified.set(state, { key, result });
   return result;
 }
 
@@ -52,12 +62,12 @@ function row(r: AuditRecord): Html {
   }${approval ? html`<div class="muted">approval <a href="/approvals/${approval}"><code>${approval}</code></a></div>` : ""}</td><td>${r.remote_tool}</td><td><code>${r.audit_id}</code></td></tr>`;
 }
 
-export const ledgerPage: Handler = ({ deps, query }) => {
+export const ledgerPage: Handler = async ({ deps, query }) => {
   const asked = query.get("kind") ?? "";
   const kind = (AUDIT_KINDS as readonly string[]).includes(asked) ? asked : undefined;
   let badge: Html;
   try {
-    const v = verifyChain(deps);
+    const v = await verifyChain(deps);
     badge = v.ok
       ? html`<span class="badge ok" id="chain-badge" data-chain="ok">chain verified: ${v.records} record${v.records === 1 ? "" : "s"}</span>`
       : html`<span class="badge bad" id="chain-badge" data-chain="broken">chain BROKEN at seq ${String(v.brokenAtSeq ?? "?")}: ${v.reason ?? ""}</span>`;
@@ -67,7 +77,7 @@ export const ledgerPage: Handler = ({ deps, query }) => {
   let rows: Html[];
   let problem: Html = html``;
   try {
-    rows = deps.ledger.tail(SHOWN, kind).reverse().map(row);
+    rows = (await deps.state.ledger.tail(SHOWN, kind)).reverse().map(row);
   } catch (err) {
     rows = [];
     problem = html`<p class="problem">The ledger could not be read: ${messageOf(err)}</p>`;
@@ -79,7 +89,7 @@ export const ledgerPage: Handler = ({ deps, query }) => {
     type: "page",
     title: "Ledger",
     section: "ledger",
-    body: html`<p>${badge} <span class="muted">${deps.paths.audit}</span></p>${filters}${problem}
+    body: html`<p>${badge} <span class="muted" id="ledger-where">${deps.state.where.ledger}</span></p>${filters}${problem}
 <table id="timeline"><thead><tr><th>time (UTC)</th><th>kind</th><th>outcome</th><th>what</th><th>by</th><th>audit id</th></tr></thead><tbody>${
       rows.length === 0 ? html`<tr><td colspan="6" class="muted">No records${kind ? ` of kind ${kind}` : ""}.</td></tr>` : rows
     }</tbody></table><p class="muted">Newest first; the last ${SHOWN} shown. <code>bybit-mcp audit tail</code> reads them all.</p>`,

@@ -2,16 +2,16 @@
  * The front page: the mandate's caps and expiry, with gauges for what is
  * left of it — gross exposure against its cap, trades today against the
  * cap, time left — and the halt state and pending approvals at a glance.
- * It reads exactly what `bybit-mcp mandate status` reads; exposure needs
+ * It reads exactly what `bybit-mcp mandate status` reads (from the
+ * console's state: the runtime root, or PostgreSQL); exposure needs
  * API keys, and without them the page says "not read" instead of guessing.
  */
 import { formatValue } from "../gate/format.js";
-import { loadMandate } from "../state/mandate-file.js";
 import { parseIsoTimestamp } from "../gate/time.js";
 import type { Mandate } from "../gate/types.js";
 import { timeLeft } from "../cli/mandate-common.js";
 import { decFormat } from "../util/decimal.js";
-import type { Handler } from "./context.js";
+import { messageOf, type Handler } from "./context.js";
 import { gauge, html, type Html } from "./html.js";
 
 interface StatusView {
@@ -25,7 +25,10 @@ interface StatusView {
 export const mandatePage: Handler = async ({ deps }) => {
   const now = deps.nowMs();
   const s = (await deps.status()) as unknown as StatusView;
-  const pending = deps.approvals.list({ status: "pending" }).length;
+  const pending = await deps.state.approvals.list({ status: "pending" }).then(
+    (l) => l.length,
+    (err: unknown) => messageOf(err),
+  );
   const m = s.mandate;
   const parts: Html[] = [];
 
@@ -33,7 +36,13 @@ export const mandatePage: Handler = async ({ deps }) => {
     s.halt.halted
       ? html`<span class="state-bad">Trading is HALTED</span> (${s.halt.global ? "all brokers" : "this broker"})${s.halt.detail?.reason ? html`: ${s.halt.detail.reason}` : ""}${s.halt.error ? html` <span class="problem">${s.halt.error}</span>` : ""}. <a href="/halt">Halt page</a>`
       : html`<span class="state-ok">Not halted.</span> <a href="/halt">Halt page</a>`
-  }${pending > 0 ? html` · <a href="/approvals">${pending} approval request${pending === 1 ? "" : "s"} waiting</a>` : ""}</div>`);
+  }${
+    typeof pending === "string"
+      ? html` · <span class="problem">approvals could not be read: ${pending}</span>`
+      : pending > 0
+        ? html` · <a href="/approvals">${pending} approval request${pending === 1 ? "" : "s"} waiting</a>`
+        : ""
+  }</div>`);
 
   if (!m.loaded || !m.hard_caps || !m.universe || !m.expires_at) {
     parts.push(html`<div class="card halted"><p class="state-bad">No valid mandate: every order is denied.</p><p>${m.reason ?? ""}</p><p><a href="/mandate/commit">Commit a mandate</a></p></div>`);
@@ -42,8 +51,8 @@ export const mandatePage: Handler = async ({ deps }) => {
 
   const c = m.hard_caps;
   const expiresMs = parseIsoTimestamp(m.expires_at);
-  const load = loadMandate(deps.paths.mandate, { brokerKey: deps.paths.broker });
-  const createdMs = load.ok && load.mandate.mandate_id === m.mandate_id ? parseIsoTimestamp(load.mandate.consent.created_at) : null;
+  const load = await deps.state.mandate.load().catch(() => null);
+  const createdMs = load?.ok && load.mandate.mandate_id === m.mandate_id ? parseIsoTimestamp(load.mandate.consent.created_at) : null;
 
   const gauges: Html[] = [];
   if (s.exposure.gross_usd !== null) {
@@ -79,6 +88,7 @@ ${gauges}
 <tr><th>On halt</th><td>${m.flatten_on_halt ? "cancel orders and close positions" : "cancel orders only"}</td></tr>
 <tr><th>Rules</th><td>${s.rules.valid ? html`revision <code>${s.rules.revision ?? ""}</code>` : html`<span class="problem">invalid: ${s.rules.error ?? ""}; every write is denied</span>`}</td></tr>
 </tbody></table>
+<p class="muted" id="mandate-where">${m.file ?? deps.state.where.mandate}</p>
 <p><a href="/mandate/commit">Renew or replace it</a></p></div>`);
   return { type: "page", title: "Mandate", section: "mandate", body: html`${parts}` };
 };

@@ -122,7 +122,7 @@ export async function startConsole(opts: ConsoleOptions): Promise<ConsoleHandle>
     const env = await deps.environment();
     if (req.method === "GET" && path === "/login") {
       const s = auth.redeem(url.searchParams.get("token") ?? "");
-      if (!s) return send(res, 401, loginNeeded(env, deps.paths.broker, "That login URL was already used, or is not this console's."));
+      if (!s) return send(res, 401, loginNeeded(env, deps.state.broker, "That login URL was already used, or is not this console's."));
       deps.logger.info("console: a browser logged in");
       handle.onLogin?.();
       res.setHeader("set-cookie", auth.setCookie(s));
@@ -131,7 +131,7 @@ export async function startConsole(opts: ConsoleOptions): Promise<ConsoleHandle>
     const session = auth.session(req.headers.cookie);
     if (!session) {
       const why = path.startsWith("/approvals/") ? `Log in first, then open ${path} again.` : "This browser has no console session.";
-      return send(res, 401, loginNeeded(env, deps.paths.broker, why));
+      return send(res, 401, loginNeeded(env, deps.state.broker, why));
     }
     let form = new URLSearchParams();
     if (req.method === "POST") {
@@ -144,13 +144,13 @@ export async function startConsole(opts: ConsoleOptions): Promise<ConsoleHandle>
     }
     const routes = req.method === "GET" ? GET_ROUTES : POST_ROUTES;
     const handler = routes.find(([re]) => re.test(path))?.[1];
-    if (!handler) return send(res, 404, layout({ title: "Not found", section: "mandate", env, broker: deps.paths.broker, session, body: notFound(path) }));
+    if (!handler) return send(res, 404, layout({ title: "Not found", section: "mandate", env, broker: deps.state.broker, session, body: notFound(path) }));
     const reply: Reply = await handler({ method: req.method, path, query: url.searchParams, form, session, deps });
     if (reply.type === "redirect") {
       if (reply.flash) session.flash = { text: reply.flash.text, error: reply.flash.error === true };
       return redirectTo(res, reply.location);
     }
-    send(res, reply.status ?? 200, layout({ title: reply.title, section: reply.section, env, broker: deps.paths.broker, session, body: reply.body }));
+    send(res, reply.status ?? 200, layout({ title: reply.title, section: reply.section, env, broker: deps.state.broker, session, body: reply.body }));
   }
 
   await new Promise<void>((resolve, reject) => {

@@ -5,10 +5,15 @@
  * refuses a non-loopback --host with exit 2.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { cliState } from "../../src/cli/state.js";
+import { loadConfig } from "../../src/config.js";
 import { ApprovalStore } from "../../src/state/approvals.js";
 import { runtimePaths } from "../../src/state/paths.js";
+import { pausedOrder } from "../helpers/console.js";
 import { assertBuilt, CLI } from "../helpers/mcp.js";
+import { describePg, dropDatabase, freshDatabase, pgTestUrl } from "../helpers/pg.js";
 import { tempRuntime, type Runtime } from "../helpers/runtime.js";
 
 let rt: Runtime;
@@ -20,13 +25,13 @@ afterEach(() => {
   rt?.cleanup();
 });
 
-function envFor(root: string): NodeJS.ProcessEnv {
-  return { PATH: process.env.PATH ?? "", HOME: root, VIBE_RUNTIME_ROOT: root };
+function envFor(root: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return { PATH: process.env.PATH ?? "", HOME: root, VIBE_RUNTIME_ROOT: root, ...extra };
 }
 
 /** Start the console and wait for the n-th login URL on stderr. */
-function start(root: string): { next: (n: number) => Promise<string>; stderr: () => string } {
-  child = spawn(process.execPath, [CLI, "console", "--port", "0"], { env: envFor(root), stdio: ["ignore", "ignore", "pipe"] });
+function start(root: string, extra: Record<string, string> = {}): { next: (n: number) => Promise<string>; stderr: () => string } {
+  child = spawn(process.execPath, [CLI, "console", "--port", "0"], { env: envFor(root, extra), stdio: ["ignore", "ignore", "pipe"] });
   let err = "";
   const waiters: (() => void)[] = [];
   child.stderr!.on("data", (d: Buffer) => {
@@ -100,5 +105,33 @@ describe("bybit-mcp console", () => {
     const r = spawnSync(process.execPath, [CLI, "console", "--help"], { env: envFor(rt.root), encoding: "utf8" });
     expect(r.status).toBe(0);
     expect(r.stdout).toContain("one-time login URL");
+  });
+});
+
+describePg("bybit-mcp console on BYBIT_MCP_STATE=postgres://", () => {
+  it("serves the shared state, shows another host's request, and exits cleanly on SIGTERM", async () => {
+    const url = await freshDatabase(pgTestUrl()!);
+    try {
+      rt = tempRuntime();
+      const c = start(rt.root, { BYBIT_MCP_STATE: url });
+      const login = await c.next(1);
+      expect(c.stderr()).toContain("Shared state: postgres");
+      const origin = new URL(login).origin;
+      const cookie = (await fetch(login, { redirect: "manual" })).headers.get("set-cookie")!.split(";")[0]!;
+      // Another host (here: this test) records a request in the same database.
+      const other = await cliState(loadConfig({ HOME: rt.root, VIBE_RUNTIME_ROOT: join(rt.root, "elsewhere"), BYBIT_MCP_STATE: url }), "bybit");
+      const r = await other.approvals.create(pausedOrder());
+      await other.close();
+      const page = await (await fetch(`${origin}/approvals`, { headers: { cookie } })).text();
+      expect(page).toContain(r.id);
+      expect(await (await fetch(`${origin}/ledger`, { headers: { cookie } })).text()).toContain("(bybit_mcp_ledger, broker bybit)");
+      // The pool is closed on the way out: the process ends by itself.
+      const exited = new Promise<number | null>((resolve) => child!.once("exit", (code) => resolve(code)));
+      child!.kill("SIGTERM");
+      expect(await exited).toBe(0);
+      child = undefined;
+    } finally {
+      await dropDatabase(url);
+    }
   });
 });
