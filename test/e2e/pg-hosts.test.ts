@@ -120,7 +120,7 @@ describePg("three hosts sharing one database", () => {
     expect(creates().length).toBe(sent);
     // The person's status reads the shared state too (and exits: nothing keeps its connections open).
     // Not spawnSync: it reads the exchange, and the simulator runs in this process.
-    const status = await cliAsync(["mandate", "status", "--json"], roots[1]);
+    const status = await cliAsync(["mandate", "status", "--json"], roots[1]!);
     expect(status.code, status.stderr).toBe(1);
     expect(JSON.parse(status.stdout)).toMatchObject({ state: "postgres", halt: { halted: true, broker: true }, mandate: { loaded: true, file: expect.stringMatching(/bybit_mcp_mandates/) }, trades: { used_today: 1 } });
     // Order round trips through the gate on these machines take well under this; a polling watcher would not.
