@@ -52,6 +52,7 @@ import { constants, fstatSync, fsyncSync, ftruncateSync, openSync, type BigIntSt
 import { AuditError, errorMessage } from "../errors.js";
 import { buildRecord, type AuditInput, type AuditRecord } from "./audit-record.js";
 import {
+  CHAIN_KEYS,
   activeStart,
   recordHash,
   segmentSeqAt,
@@ -132,6 +133,19 @@ interface PendingWrite {
   last: Buffer | undefined;
   copied: { toChain: number; toAudit: number };
   close: () => void;
+}
+
+/**
+ * The chain line of `record`: pyDumps({...record, seq, prev_record_hash, record_hash}).
+ * Given the record's own line (pyDumps(record)), the three keys are spliced in
+ * before its closing brace, which is the same bytes when the record holds none
+ * of them (a spread would keep such a key where it stands) and has any key at all.
+ */
+function chainLine(record: Record<string, unknown>, line: string | undefined, seq: number, prev: string, next: string): string {
+  if (line === undefined || !line.endsWith("}") || line === "{}" || CHAIN_KEYS.some((k) => Object.hasOwn(record, k))) {
+    return pyDumps({ ...record, seq, prev_record_hash: prev, record_hash: next });
+  }
+  return `${line.slice(0, -1)}, "seq": ${pyDumps(seq)}, "prev_record_hash": ${pyDumps(prev)}, "record_hash": ${pyDumps(next)}}`;
 }
 
 function errorText(err: unknown): string {
@@ -298,15 +312,18 @@ export class AuditLedger {
       this.lockChain(chainFd);
       const tip = this.verifiedTip(chainFd, forceReconcile);
       const plan = tip.scan ? planReconcile(this.paths.audit, tip.scan, { historyEmpty: tip.historyEmpty }) : { toChain: [], toAudit: [] };
-      const toAudit = [...plan.toAudit, ...records];
+      // Each of our records is serialised once: its audit.jsonl line, which the chain line extends.
+      const ours = records.map((r) => pyDumps(r));
+      const toAudit = [...plan.toAudit.map((r) => pyDumps(r)), ...ours];
       if (toAudit.length > 0) auditFd = this.appendAudit(toAudit);
       let seq = tip.seq;
       let hash = tip.hash;
       const lines: Buffer[] = [];
-      for (const record of [...plan.toChain, ...records]) {
+      const chained: [Record<string, unknown>, string | undefined][] = [...plan.toChain.map((r) => [r, undefined] as [Record<string, unknown>, undefined]), ...records.map((r, i) => [r, ours[i]] as [AuditRecord, string])];
+      for (const [record, line] of chained) {
         seq += 1;
         const next = recordHash(seq, hash, record);
-        lines.push(Buffer.from(`${pyDumps({ ...record, seq, prev_record_hash: hash, record_hash: next })}\n`, "utf8"));
+        lines.push(Buffer.from(`${chainLine(record, line, seq, hash, next)}\n`, "utf8"));
         hash = next;
       }
       const bytes = Buffer.concat(tip.needsNewline ? [Buffer.from("\n"), ...lines] : lines);
@@ -334,8 +351,8 @@ export class AuditLedger {
     }
   }
 
-  /** Append `records` to audit.jsonl, after a "\n" when its last line is torn; returns the descriptor to fsync. */
-  private appendAudit(records: Record<string, unknown>[]): number {
+  /** Append `lines` (records as serialised, no newline) to audit.jsonl, after a "\n" when its last line is torn; returns the descriptor to fsync. */
+  private appendAudit(lines: string[]): number {
     let fd: number | undefined;
     try {
       // O_NONBLOCK: a FIFO cannot block the open; it is then refused as not a regular file.
@@ -343,7 +360,7 @@ export class AuditLedger {
       const st = fstatSync(fd);
       if (!st.isFile()) throw new AuditError(`${this.paths.audit} is ${fileKind(st)}, not a regular file`);
       const torn = st.size > 0 && !endsWithNewline(fd, st.size);
-      writeAll(fd, Buffer.from(`${torn ? "\n" : ""}${records.map((r) => `${pyDumps(r)}\n`).join("")}`, "utf8"));
+      writeAll(fd, Buffer.from(`${torn ? "\n" : ""}${lines.map((l) => `${l}\n`).join("")}`, "utf8"));
       return fd;
     } catch (err) {
       if (fd !== undefined) closeQuietly(fd);
