@@ -9,6 +9,7 @@ import { UsageError } from "../errors.js";
 import { createLogger, type Logger } from "../log.js";
 import { createServer, toolCallsSettled } from "../server/create-server.js";
 import type { ServerDeps } from "../server/deps.js";
+import { writesSettled } from "../state/pending-writes.js";
 import { redact } from "../state/redact.js";
 import type { TradingService } from "../trading/service.js";
 import { intOption, parse } from "./args.js";
@@ -107,6 +108,8 @@ export const serveCommand: CliCommand = async (argv, io) => {
     const drain = async () => {
       await deps.stopSending();
       await toolCallsSettled();
+      // The chain tip file is written behind each ledger append; process.exit below would cut it.
+      await writesSettled();
     };
     await serveStdio(newServer, drain, (err) => logger.warn("mcp transport error", { error: err }));
     // The client is gone and every tool call has finished (a sent order has its ledger record). What

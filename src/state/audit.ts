@@ -65,6 +65,7 @@ import {
 import { readTipFile, tipBreak, writeTipFile, writeTipFileAsync, type TipFile } from "./chain-tip.js";
 import { closeQuietly, ensureDir, errCode, fsyncAsync, fsyncDir, sleepSync, tryFlockExclusive, writeAll } from "./fsio.js";
 import type { RuntimePaths } from "./paths.js";
+import { trackWrite } from "./pending-writes.js";
 import { pyDumps } from "./pyjson.js";
 import { fileKind } from "./read-file.js";
 import { ChainScan, planReconcile } from "./reconcile.js";
@@ -204,18 +205,23 @@ export class AuditLedger {
    */
   appendManyAsync(inputs: AuditInput[]): Promise<AuditRecord[]> {
     if (inputs.length === 0) return Promise.resolve([]);
-    return this.enqueue(async () => {
+    return this.enqueue(async (behind) => {
       // Everything up to the fsyncs runs synchronously when nothing is queued,
       // so the caller's next synchronous work overlaps the fsyncs.
       const w = this.write(inputs);
       try {
         await Promise.all([fsyncAsync(w.auditFd as number), fsyncAsync(w.chainFd)]);
-        return await this.settleAsync(w);
+        if (w.tip.created) fsyncDir(this.paths.live);
+        this.remember(w);
       } catch (err) {
-        throw asAuditError(err);
-      } finally {
         w.close();
+        throw asAuditError(err);
       }
+      // Both files are durable: the caller has its records now. The tip file (a create, a write,
+      // an fsync and a rename: ~1 ms on the reply path) moves forward behind it, still under the
+      // chain flock (closing the descriptor releases it) and before this process's next append.
+      behind(this.writeTip(w).finally(() => w.close()));
+      return w.records;
     });
   }
 
@@ -281,12 +287,25 @@ export class AuditLedger {
     await this.reconcileAsync();
   }
 
-  /** Run `go` after the async ledger work this process queued on the same chain file. */
-  private enqueue<T>(go: () => Promise<T>): Promise<T> {
+  /**
+   * Run `go` after the async ledger work this process queued on the same chain
+   * file. Work `go` passes to `behind` runs on after `go` has resolved: the
+   * next queued call waits for it, the caller does not.
+   */
+  private enqueue<T>(go: (behind: (work: Promise<void>) => void) => Promise<T>): Promise<T> {
     const key = this.paths.auditChain;
     const prev = inFlight.get(key);
-    const run = prev ? prev.then(go) : go();
+    let after: Promise<void> | undefined;
+    const start = () =>
+      go((work) => {
+        after = work;
+        trackWrite(work);
+      });
+    const run = prev ? prev.then(start) : start();
     const tail = run.then(
+      () => after,
+      () => after,
+    ).then(
       () => undefined,
       () => undefined,
     );
@@ -386,11 +405,16 @@ export class AuditLedger {
   /** settle with the tip file written off the main thread. */
   private async settleAsync(w: PendingWrite): Promise<AuditRecord[]> {
     if (w.tip.created) fsyncDir(this.paths.live);
+    await this.writeTip(w);
+    this.remember(w);
+    return w.records;
+  }
+
+  /** Move the remembered tip file forward to what `w` wrote; never throws (a stale tip is less strict, never wrong). */
+  private async writeTip(w: PendingWrite): Promise<void> {
     if (w.tip.tipFile?.seq !== w.seq && w.seq > 0) {
       await writeTipFileAsync(this.paths.auditTip, { seq: w.seq, record_hash: w.hash }).catch(() => undefined);
     }
-    this.remember(w);
-    return w.records;
   }
 
   private remember(w: PendingWrite): void {

@@ -6,7 +6,7 @@
  * listener-leak warning. Timing is in `npm run bench`, not here.
  */
 import { spawn } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSim, type Sim } from "../../src/sim/index.js";
@@ -76,6 +76,24 @@ describe("stdio transport", () => {
     expect(existsSync(ledger)).toBe(true);
     const records = readFileSync(ledger, "utf8").trim().split("\n").map((l) => JSON.parse(l) as { outcome?: string; refused_step?: string });
     expect(records.map((r) => [r.outcome, r.refused_step])).toEqual([["blocked", "shutdown"]]);
+  });
+
+  it("an order answered just before stdin closes leaves the chain tip file naming its record, and no temp file", async () => {
+    const s = start();
+    s.child.stdin.write(INIT);
+    await s.answered(1);
+    s.child.stdin.write(line({ jsonrpc: "2.0", method: "notifications/initialized" }));
+    s.child.stdin.write(
+      line({ jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "bybit_place_order", arguments: { category: "linear", symbol: "BTCUSDT", side: "Buy", order_type: "Market", qty: "0.001" } } }),
+    );
+    await s.answered(2);
+    s.child.stdin.end();
+    expect(await s.exited).toBe(0);
+    const chain = readFileSync(join(rt.live, "audit_chain.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as { seq: number; record_hash: string; outcome?: string });
+    const last = chain[chain.length - 1]!;
+    expect(last.outcome).toBe("accepted");
+    expect(JSON.parse(readFileSync(join(rt.live, ".audit_chain_tip.json"), "utf8"))).toEqual({ seq: last.seq, record_hash: last.record_hash });
+    expect(readdirSync(rt.live).filter((f) => f.endsWith(".tmp"))).toEqual([]);
   });
 
   it("answers every request of a burst that meets a full stdout, without a MaxListenersExceededWarning", async () => {
