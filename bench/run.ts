@@ -71,6 +71,12 @@ async function bareNode(): Promise<number> {
   return performance.now() - t0;
 }
 
+/** A bare node's own peak RSS (binary, V8 and ICU pages it touches): no server can go below it. */
+function bareNodeRss(): number {
+  const r = spawnSync(process.execPath, ["-e", "process.stdout.write(/VmHWM:\\s+(\\d+) kB/.exec(require('fs').readFileSync('/proc/self/status', 'utf8'))[1])"], { encoding: "utf8" });
+  return Number(r.stdout) / 1024;
+}
+
 /** Spawn, initialize + tools/list, close stdin: ms until the process has exited. */
 async function exitAfterStdinClose(env: Record<string, string>): Promise<number> {
   const child = spawn(process.execPath, [CLI], { env: { PATH: process.env.PATH ?? "", ...env }, stdio: ["pipe", "pipe", "ignore"] });
@@ -285,6 +291,7 @@ async function main() {
   add("tools/list size", listBytes / 1024, "KB", "<= 25", listBytes <= 25 * 1024);
   const idleRss = procStatusMb(pid, "VmHWM");
   add("server peak RSS after initialize + tools/list", idleRss, "MB", "<= 70", idleRss <= 70);
+  add("bare `node -e` peak RSS (the floor under every RSS figure)", bareNodeRss(), "MB");
 
   // 2. Read tool round trip over stdio (no added latency).
   const read = () => client.callTool({ name: "bybit_get_tickers", arguments: { category: "linear", symbol: "BTCUSDT" } });

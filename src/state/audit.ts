@@ -52,6 +52,7 @@ import { constants, fstatSync, fsyncSync, ftruncateSync, openSync, type BigIntSt
 import { AuditError, errorMessage } from "../errors.js";
 import { buildRecord, type AuditInput, type AuditRecord } from "./audit-record.js";
 import {
+  CHAIN_KEYS,
   activeStart,
   recordHash,
   segmentSeqAt,
@@ -64,6 +65,7 @@ import {
 import { readTipFile, tipBreak, writeTipFile, writeTipFileAsync, type TipFile } from "./chain-tip.js";
 import { closeQuietly, ensureDir, errCode, fsyncAsync, fsyncDir, sleepSync, tryFlockExclusive, writeAll } from "./fsio.js";
 import type { RuntimePaths } from "./paths.js";
+import { trackWrite } from "./pending-writes.js";
 import { pyDumps } from "./pyjson.js";
 import { fileKind } from "./read-file.js";
 import { ChainScan, planReconcile } from "./reconcile.js";
@@ -134,6 +136,19 @@ interface PendingWrite {
   close: () => void;
 }
 
+/**
+ * The chain line of `record`: pyDumps({...record, seq, prev_record_hash, record_hash}).
+ * Given the record's own line (pyDumps(record)), the three keys are spliced in
+ * before its closing brace, which is the same bytes when the record holds none
+ * of them (a spread would keep such a key where it stands) and has any key at all.
+ */
+function chainLine(record: Record<string, unknown>, line: string | undefined, seq: number, prev: string, next: string): string {
+  if (line === undefined || !line.endsWith("}") || line === "{}" || CHAIN_KEYS.some((k) => Object.hasOwn(record, k))) {
+    return pyDumps({ ...record, seq, prev_record_hash: prev, record_hash: next });
+  }
+  return `${line.slice(0, -1)}, "seq": ${pyDumps(seq)}, "prev_record_hash": ${pyDumps(prev)}, "record_hash": ${pyDumps(next)}}`;
+}
+
 function errorText(err: unknown): string {
   return errCode(err) ?? (errorMessage(err));
 }
@@ -190,18 +205,23 @@ export class AuditLedger {
    */
   appendManyAsync(inputs: AuditInput[]): Promise<AuditRecord[]> {
     if (inputs.length === 0) return Promise.resolve([]);
-    return this.enqueue(async () => {
+    return this.enqueue(async (behind) => {
       // Everything up to the fsyncs runs synchronously when nothing is queued,
       // so the caller's next synchronous work overlaps the fsyncs.
       const w = this.write(inputs);
       try {
         await Promise.all([fsyncAsync(w.auditFd as number), fsyncAsync(w.chainFd)]);
-        return await this.settleAsync(w);
+        if (w.tip.created) fsyncDir(this.paths.live);
+        this.remember(w);
       } catch (err) {
-        throw asAuditError(err);
-      } finally {
         w.close();
+        throw asAuditError(err);
       }
+      // Both files are durable: the caller has its records now. The tip file (a create, a write,
+      // an fsync and a rename: ~1 ms on the reply path) moves forward behind it, still under the
+      // chain flock (closing the descriptor releases it) and before this process's next append.
+      behind(this.writeTip(w).finally(() => w.close()));
+      return w.records;
     });
   }
 
@@ -267,12 +287,25 @@ export class AuditLedger {
     await this.reconcileAsync();
   }
 
-  /** Run `go` after the async ledger work this process queued on the same chain file. */
-  private enqueue<T>(go: () => Promise<T>): Promise<T> {
+  /**
+   * Run `go` after the async ledger work this process queued on the same chain
+   * file. Work `go` passes to `behind` runs on after `go` has resolved: the
+   * next queued call waits for it, the caller does not.
+   */
+  private enqueue<T>(go: (behind: (work: Promise<void>) => void) => Promise<T>): Promise<T> {
     const key = this.paths.auditChain;
     const prev = inFlight.get(key);
-    const run = prev ? prev.then(go) : go();
+    let after: Promise<void> | undefined;
+    const start = () =>
+      go((work) => {
+        after = work;
+        trackWrite(work);
+      });
+    const run = prev ? prev.then(start) : start();
     const tail = run.then(
+      () => after,
+      () => after,
+    ).then(
       () => undefined,
       () => undefined,
     );
@@ -298,15 +331,18 @@ export class AuditLedger {
       this.lockChain(chainFd);
       const tip = this.verifiedTip(chainFd, forceReconcile);
       const plan = tip.scan ? planReconcile(this.paths.audit, tip.scan, { historyEmpty: tip.historyEmpty }) : { toChain: [], toAudit: [] };
-      const toAudit = [...plan.toAudit, ...records];
+      // Each of our records is serialised once: its audit.jsonl line, which the chain line extends.
+      const ours = records.map((r) => pyDumps(r));
+      const toAudit = [...plan.toAudit.map((r) => pyDumps(r)), ...ours];
       if (toAudit.length > 0) auditFd = this.appendAudit(toAudit);
       let seq = tip.seq;
       let hash = tip.hash;
       const lines: Buffer[] = [];
-      for (const record of [...plan.toChain, ...records]) {
+      const chained: [Record<string, unknown>, string | undefined][] = [...plan.toChain.map((r) => [r, undefined] as [Record<string, unknown>, undefined]), ...records.map((r, i) => [r, ours[i]] as [AuditRecord, string])];
+      for (const [record, line] of chained) {
         seq += 1;
         const next = recordHash(seq, hash, record);
-        lines.push(Buffer.from(`${pyDumps({ ...record, seq, prev_record_hash: hash, record_hash: next })}\n`, "utf8"));
+        lines.push(Buffer.from(`${chainLine(record, line, seq, hash, next)}\n`, "utf8"));
         hash = next;
       }
       const bytes = Buffer.concat(tip.needsNewline ? [Buffer.from("\n"), ...lines] : lines);
@@ -334,8 +370,8 @@ export class AuditLedger {
     }
   }
 
-  /** Append `records` to audit.jsonl, after a "\n" when its last line is torn; returns the descriptor to fsync. */
-  private appendAudit(records: Record<string, unknown>[]): number {
+  /** Append `lines` (records as serialised, no newline) to audit.jsonl, after a "\n" when its last line is torn; returns the descriptor to fsync. */
+  private appendAudit(lines: string[]): number {
     let fd: number | undefined;
     try {
       // O_NONBLOCK: a FIFO cannot block the open; it is then refused as not a regular file.
@@ -343,7 +379,7 @@ export class AuditLedger {
       const st = fstatSync(fd);
       if (!st.isFile()) throw new AuditError(`${this.paths.audit} is ${fileKind(st)}, not a regular file`);
       const torn = st.size > 0 && !endsWithNewline(fd, st.size);
-      writeAll(fd, Buffer.from(`${torn ? "\n" : ""}${records.map((r) => `${pyDumps(r)}\n`).join("")}`, "utf8"));
+      writeAll(fd, Buffer.from(`${torn ? "\n" : ""}${lines.map((l) => `${l}\n`).join("")}`, "utf8"));
       return fd;
     } catch (err) {
       if (fd !== undefined) closeQuietly(fd);
@@ -369,11 +405,16 @@ export class AuditLedger {
   /** settle with the tip file written off the main thread. */
   private async settleAsync(w: PendingWrite): Promise<AuditRecord[]> {
     if (w.tip.created) fsyncDir(this.paths.live);
+    await this.writeTip(w);
+    this.remember(w);
+    return w.records;
+  }
+
+  /** Move the remembered tip file forward to what `w` wrote; never throws (a stale tip is less strict, never wrong). */
+  private async writeTip(w: PendingWrite): Promise<void> {
     if (w.tip.tipFile?.seq !== w.seq && w.seq > 0) {
       await writeTipFileAsync(this.paths.auditTip, { seq: w.seq, record_hash: w.hash }).catch(() => undefined);
     }
-    this.remember(w);
-    return w.records;
   }
 
   private remember(w: PendingWrite): void {

@@ -61,9 +61,14 @@ export function incrementTradesToday(paths: RuntimePaths, nowMs: number, by = 1)
   return next.count;
 }
 
-/** incrementTradesToday with its fsyncs off the main thread. */
+/**
+ * incrementTradesToday with its fsyncs off the main thread. The read of the
+ * few bytes it replaces stays synchronous, as the temp file's create and the
+ * rename are: on the thread pool it was five round trips (stat, open, fstat,
+ * read, close) on every order's way to the wire, for ~30 µs of syscalls.
+ */
 export async function incrementTradesTodayAsync(paths: RuntimePaths, nowMs: number, by = 1): Promise<number> {
-  const next = incremented(paths, nowMs, by, parseCounter(paths, await readStateFileAsync(paths.counter, { maxBytes: MAX_COUNTER_BYTES })));
+  const next = incremented(paths, nowMs, by);
   try {
     ensureDir(paths.brokerDir);
     await atomicWriteFileAsync(paths.counter, next.bytes);

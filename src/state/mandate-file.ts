@@ -39,8 +39,7 @@ export interface MandateFileRead {
 
 /** loadMandate plus the hash of the bytes it validated, so "the mandate decided on" can be re-checked before sending. */
 export function readMandateFile(file: string, opts: LoadMandateOptions): MandateFileRead {
-  const read = readStateFile(file, { maxBytes: MAX_MANDATE_BYTES });
-  return { load: fromRead(file, read, opts), sha256: read.ok ? createHash("sha256").update(read.bytes).digest("hex") : null };
+  return withSha(file, readStateFile(file, { maxBytes: MAX_MANDATE_BYTES }), opts);
 }
 
 /** Only the sha256 of the mandate file's bytes (null without a regular file): the last check before the wire compares it. */
@@ -51,11 +50,25 @@ export function mandateFileSha(file: string): string | null {
 
 /** readMandateFile off the main thread. */
 export async function readMandateFileAsync(file: string, opts: LoadMandateOptions): Promise<MandateFileRead> {
-  const read = await readStateFileAsync(file, { maxBytes: MAX_MANDATE_BYTES });
-  return { load: fromRead(file, read, opts), sha256: read.ok ? createHash("sha256").update(read.bytes).digest("hex") : null };
+  return withSha(file, await readStateFileAsync(file, { maxBytes: MAX_MANDATE_BYTES }), opts);
 }
 
-function fromRead(file: string, read: StateRead, opts: LoadMandateOptions): MandateLoad {
+/**
+ * The last mandate validated, by the sha256 of its bytes and the broker it was
+ * checked for. Validation is a pure function of those two, so bytes that hash
+ * the same reuse the result (the mandate in it is deep-frozen) instead of
+ * parsing and running the schema again for every order. The file is still read
+ * and hashed every time, and its mode checked (a chmod changes no bytes).
+ */
+let lastValid: { sha256: string; brokerKey: string; load: MandateLoad } | undefined;
+
+function withSha(file: string, read: StateRead, opts: LoadMandateOptions): MandateFileRead {
+  if (!read.ok) return { load: fromRead(file, read, opts), sha256: null };
+  const sha256 = createHash("sha256").update(read.bytes).digest("hex");
+  return { load: fromRead(file, read, opts, sha256), sha256 };
+}
+
+function fromRead(file: string, read: StateRead, opts: LoadMandateOptions, sha256?: string): MandateLoad {
   if (!read.ok) {
     const message =
       read.failure === "missing"
@@ -74,11 +87,14 @@ function fromRead(file: string, read: StateRead, opts: LoadMandateOptions): Mand
       file,
     );
   }
+  if (sha256 !== undefined && lastValid?.sha256 === sha256 && lastValid.brokerKey === opts.brokerKey) return { ...lastValid.load, file };
   let value: unknown;
   try {
     value = JSON.parse(read.text);
   } catch (err) {
     return mandateFailure([{ path: "(file)", message: `${file} is not valid JSON: ${(err as Error).message}.` }], file);
   }
-  return { ...validateMandate(value, opts), file };
+  const load = validateMandate(value, opts);
+  if (sha256 !== undefined && load.ok) lastValid = { sha256, brokerKey: opts.brokerKey, load };
+  return { ...load, file };
 }

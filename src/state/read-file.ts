@@ -75,6 +75,7 @@ export async function readStateFileAsync(file: string, opts: StateReadOptions): 
       if (bytesRead === 0) break;
       chunks.push(b.subarray(0, bytesRead));
       total += bytesRead;
+      if (bytesRead < want) break; // a short read of a regular file is its end: no second read to learn it
     }
     if (total > opts.maxBytes) return tooLarge(file, opts.maxBytes);
     const buf = Buffer.concat(chunks, total);
@@ -90,8 +91,8 @@ const CHUNK = 64 * 1024;
 
 /**
  * Read from offset 0 until EOF or past maxBytes: first as many bytes as the
- * fstat said plus one (so a file that did not grow takes one read), then in
- * chunks. Null when more than maxBytes arrived. Memory follows the file, not maxBytes.
+ * fstat said plus one (so a file that did not grow takes one read: fewer bytes
+ * than asked is the end), then in chunks. Null when more than maxBytes arrived. Memory follows the file, not maxBytes.
  */
 function readBounded(size: number, maxBytes: number, read: (b: Buffer, position: number) => number): Buffer | null {
   const chunks: Buffer[] = [];
@@ -102,6 +103,7 @@ function readBounded(size: number, maxBytes: number, read: (b: Buffer, position:
     if (got === 0) break;
     chunks.push(b.subarray(0, got));
     total += got;
+    if (got < want) break; // a short read of a regular file is its end: no second read to learn it
   }
   return total > maxBytes ? null : Buffer.concat(chunks, total);
 }

@@ -198,6 +198,30 @@ describe("readMandateFile", () => {
     expect(!w.load.ok && w.load.reason).toContain("chmod 600");
     expect((await read(join(tmp, "none.json"))).sha256).toBeNull();
   });
+
+  it.each([
+    ["sync", async (f: string, o = opts) => readMandateFile(f, o)],
+    ["async", (f: string, o = opts) => readMandateFileAsync(f, o)],
+  ] as const)("%s: every read decides on the bytes now in the file, for the broker asked about", async (_n, read) => {
+    const file = join(mkdtempSync(join(tmp, "reread-")), "mandate.json");
+    const m = base();
+    writeFileSync(file, JSON.stringify(m), { mode: 0o600 });
+    const first = await read(file);
+    const again = await read(file);
+    expect(again.sha256).toBe(first.sha256);
+    expect(again.load.ok && again.load.mandate.hard_caps.max_order_notional_usd).toBe(m.hard_caps!.max_order_notional_usd);
+    // Same size, same second: new bytes are validated, not remembered.
+    const raised = JSON.stringify({ ...m, hard_caps: { ...m.hard_caps, max_order_notional_usd: 9 } });
+    writeFileSync(file, raised, { mode: 0o600 });
+    const now = await read(file);
+    expect(now.sha256).not.toBe(first.sha256);
+    expect(now.load.ok && now.load.mandate.hard_caps.max_order_notional_usd).toBe(9);
+    writeFileSync(file, JSON.stringify({ ...m, hard_caps: { ...m.hard_caps, surprise_cap: 1 } }), { mode: 0o600 });
+    expect((await read(file)).load.ok).toBe(false);
+    writeFileSync(file, raised, { mode: 0o600 });
+    const otherBroker = await read(file, { brokerKey: "okx" });
+    expect(!otherBroker.load.ok && otherBroker.load.reason).toContain("broker");
+  });
 });
 
 describe("bybit-mcp mandate validate", () => {

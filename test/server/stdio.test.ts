@@ -1,11 +1,12 @@
 /**
  * The stdio transport of the built server: closing stdin ends the process
  * with exit code 0, and not before a tool call still running has finished
- * (an order sent to the exchange gets its ledger record). Timing is in
- * `npm run bench`, not here.
+ * (an order sent to the exchange gets its ledger record), and a burst of
+ * answers to a client that reads slowly waits for stdout without Node's
+ * listener-leak warning. Timing is in `npm run bench`, not here.
  */
 import { spawn } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSim, type Sim } from "../../src/sim/index.js";
@@ -34,14 +35,16 @@ function start() {
     stdio: ["pipe", "pipe", "pipe"],
   });
   let out = "";
+  let err = "";
   child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+  child.stderr.on("data", (d: Buffer) => (err += d.toString()));
   const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
   const answered = (id: number) =>
     new Promise<void>((resolve) => {
       const check = () => (out.includes(`"id":${id}`) ? resolve() : setTimeout(check, 5));
       check();
     });
-  return { child, exited, answered };
+  return { child, exited, answered, stderr: () => err };
 }
 
 describe("stdio transport", () => {
@@ -73,5 +76,41 @@ describe("stdio transport", () => {
     expect(existsSync(ledger)).toBe(true);
     const records = readFileSync(ledger, "utf8").trim().split("\n").map((l) => JSON.parse(l) as { outcome?: string; refused_step?: string });
     expect(records.map((r) => [r.outcome, r.refused_step])).toEqual([["blocked", "shutdown"]]);
+  });
+
+  it("an order answered just before stdin closes leaves the chain tip file naming its record, and no temp file", async () => {
+    const s = start();
+    s.child.stdin.write(INIT);
+    await s.answered(1);
+    s.child.stdin.write(line({ jsonrpc: "2.0", method: "notifications/initialized" }));
+    s.child.stdin.write(
+      line({ jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "bybit_place_order", arguments: { category: "linear", symbol: "BTCUSDT", side: "Buy", order_type: "Market", qty: "0.001" } } }),
+    );
+    await s.answered(2);
+    s.child.stdin.end();
+    expect(await s.exited).toBe(0);
+    const chain = readFileSync(join(rt.live, "audit_chain.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as { seq: number; record_hash: string; outcome?: string });
+    const last = chain[chain.length - 1]!;
+    expect(last.outcome).toBe("accepted");
+    expect(JSON.parse(readFileSync(join(rt.live, ".audit_chain_tip.json"), "utf8"))).toEqual({ seq: last.seq, record_hash: last.record_hash });
+    expect(readdirSync(rt.live).filter((f) => f.endsWith(".tmp"))).toEqual([]);
+  });
+
+  it("answers every request of a burst that meets a full stdout, without a MaxListenersExceededWarning", async () => {
+    const s = start();
+    s.child.stdin.write(INIT);
+    await s.answered(1);
+    s.child.stdin.write(line({ jsonrpc: "2.0", method: "notifications/initialized" }));
+    // Stop reading: each tools/list answer (~24 KB) is larger than stdout's buffer, so every
+    // one of them waits for 'drain' while the pipe stays full.
+    s.child.stdout.pause();
+    const ids = Array.from({ length: 30 }, (_, i) => 100 + i);
+    for (const id of ids) s.child.stdin.write(line({ jsonrpc: "2.0", id, method: "tools/list" }));
+    await new Promise((r) => setTimeout(r, 500));
+    s.child.stdout.resume();
+    await Promise.all(ids.map((id) => s.answered(id)));
+    s.child.stdin.end();
+    expect(await s.exited).toBe(0);
+    expect(s.stderr()).not.toContain("MaxListenersExceededWarning");
   });
 });

@@ -127,6 +127,23 @@ describe("AuditLedger: hash chain", () => {
     expect(lines(p.auditChain).map((x) => JSON.parse(x).seq)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
   });
 
+  it("writes each line as Python's json.dumps writes it: the record in audit.jsonl, the record plus seq, prev_record_hash, record_hash in the chain", () => {
+    const p = tempPaths();
+    const l = ledger(p);
+    l.appendMany([input({ intent_normalized: "buy \"q\" é😀", gate_decision: { limit_value: 10000.5, z: [0.1, null, { y: true }] } }), input({ error: "x\ny" })]);
+    const script = `import json,sys
+audit=[l for l in open(sys.argv[1],encoding="utf-8").read().split("\\n") if l]
+chain=[l for l in open(sys.argv[2],encoding="utf-8").read().split("\\n") if l]
+for a,c in zip(audit,chain):
+    rec=json.loads(a)
+    full=json.loads(c)
+    assert json.dumps(rec,ensure_ascii=False)==a, a
+    assert list(full)==list(rec)+["seq","prev_record_hash","record_hash"], c
+    assert json.dumps(full,ensure_ascii=False)==c, c
+print(len(chain))`;
+    expect(py(script, [p.audit, p.auditChain]).trim()).toBe("2");
+  });
+
   it("interleaves with Vibe-Trading's appender, floats like 10000.0 included", () => {
     const p = tempPaths();
     const l = ledger(p);
