@@ -9,8 +9,8 @@ import { loadConfig } from "../config.js";
 import { AUDIT_KINDS, normalizeBrokerKey } from "../state/index.js";
 import { cliState, type CliState } from "./state.js";
 import { copyFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
-import { verifyChainFiles } from "../state/chain.js";
+import { basename, join, resolve } from "node:path";
+import { archiveSegments, verifyChainFiles } from "../state/chain.js";
 import { intOption, parse } from "./args.js";
 import { EXIT, type CliCommand, type CliIo } from "./types.js";
 
@@ -106,8 +106,10 @@ async function exportLedger(argv: string[], io: CliIo, state: CliState): Promise
   else {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     copyFileSync(state.paths.audit, join(dir, "audit.jsonl"));
-    copyFileSync(state.paths.auditChain, join(dir, "audit_chain.jsonl"));
-    records = readFileSync(join(dir, "audit_chain.jsonl"), "utf8").split("\n").filter((l) => l.trim() !== "").length;
+    // Sealed segments too (audit_chain.0001.jsonl …): the active file continues from them.
+    const chains = [...archiveSegments(state.paths.auditChain), state.paths.auditChain];
+    for (const f of chains) copyFileSync(f, join(dir, basename(f)));
+    records = chains.reduce((n, f) => n + readFileSync(f, "utf8").split("\n").filter((l) => l.trim() !== "").length, 0);
   }
   const check = verifyChainFiles(join(dir, "audit_chain.jsonl"));
   if (!check.ok) {

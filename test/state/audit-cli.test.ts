@@ -130,3 +130,23 @@ describe("usage", () => {
     expect(r.stderr).toMatch(/BYBIT_BROKER_KEY/);
   });
 });
+
+describe("audit export (files)", () => {
+  it("copies both files and the sealed segments, verifies the copy, and never overwrites", async () => {
+    const p = tempPaths();
+    seed(p, 3);
+    // Seal the chain so far as ledger.py rotates it: the active file then continues from the segment.
+    writeFileSync(p.auditChain.replace(/\.jsonl$/, ".0001.jsonl"), readFileSync(p.auditChain));
+    writeFileSync(p.auditChain, "");
+    seed(p, 2);
+    const out = `${p.root}/export`;
+    const r = await run(["export", "--to", out], p);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/exported 5 records .*; chain ok/);
+    expect(readFileSync(`${out}/audit.jsonl`, "utf8").trim().split("\n")).toHaveLength(5);
+    expect(readFileSync(`${out}/audit_chain.0001.jsonl`, "utf8").trim().split("\n")).toHaveLength(3);
+    const again = await run(["export", "--to", out], p);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(/already exists/);
+  });
+});
