@@ -129,6 +129,14 @@ export const serveCommand: CliCommand = async (argv, io) => {
       // The chain tip file is written behind each ledger append; process.exit below would cut it.
       await writesSettled();
     };
+    // A 2026-07-28 client sends nothing until its first request: the write path still starts
+    // soon after the process does, so a journal entry a crash left open is reconciled on restart.
+    setTimeout(() => {
+      if (!warm) {
+        warm = true;
+        warmUp(deps);
+      }
+    }, 1000).unref();
     await serveStdio(newServer, drain, (err) => logger.warn("mcp transport error", { error: err }));
     // The client is gone and every tool call has finished (a sent order has its ledger record). What
     // could still hold the event loop is background work only: the warm-up (loading the write path,

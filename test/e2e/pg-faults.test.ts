@@ -105,8 +105,11 @@ describePgCluster("the shared state database failing under a server", () => {
 
   it("the connection lost mid-transaction before the send: the order lock is gone, so nothing is sent, and that is recorded", async () => {
     sim.faults.set({ latencyMs: 800 });
+    const seen = sim.requests().length;
     const pending = host.call("bybit_place_order", { ...BUY, order_link_id: "cut-before" });
-    await sleep(300);
+    // The batch holds the shared lock and is reading the exchange (each answer 800 ms late): cut now.
+    while (!sim.requests().slice(seen).some((r) => r.path === "/v5/position/list")) await sleep(5);
+    await sleep(50);
     proxy.cutAll();
     const r = sc(await pending);
     expect(r.status).toBe("blocked");
