@@ -47,6 +47,16 @@ function start() {
   return { child, exited, answered, stderr: () => err };
 }
 
+/** Initialize, then send one gated place_order as request 2 (its answer is not awaited). */
+async function placeAfterInit(s: { child: { stdin: { write(t: string): unknown } }; answered(id: number): Promise<unknown> }): Promise<void> {
+  s.child.stdin.write(INIT);
+  await s.answered(1);
+  s.child.stdin.write(line({ jsonrpc: "2.0", method: "notifications/initialized" }));
+  s.child.stdin.write(
+    line({ jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "bybit_place_order", arguments: { category: "linear", symbol: "BTCUSDT", side: "Buy", order_type: "Market", qty: "0.001" } } }),
+  );
+}
+
 describe("stdio transport", () => {
   it("exits with code 0 when stdin closes", async () => {
     const s = start();
@@ -59,12 +69,7 @@ describe("stdio transport", () => {
   it("a gated order still deciding when stdin closes is not sent, and is audited as not sent before the process exits", async () => {
     sim.faults.set({ latencyMs: 300 });
     const s = start();
-    s.child.stdin.write(INIT);
-    await s.answered(1);
-    s.child.stdin.write(line({ jsonrpc: "2.0", method: "notifications/initialized" }));
-    s.child.stdin.write(
-      line({ jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "bybit_place_order", arguments: { category: "linear", symbol: "BTCUSDT", side: "Buy", order_type: "Market", qty: "0.001" } } }),
-    );
+    await placeAfterInit(s);
     // Close while the call is on its way to the (slow) exchange.
     await new Promise((r) => setTimeout(r, 100));
     s.child.stdin.end();
@@ -80,12 +85,7 @@ describe("stdio transport", () => {
 
   it("an order answered just before stdin closes leaves the chain tip file naming its record, and no temp file", async () => {
     const s = start();
-    s.child.stdin.write(INIT);
-    await s.answered(1);
-    s.child.stdin.write(line({ jsonrpc: "2.0", method: "notifications/initialized" }));
-    s.child.stdin.write(
-      line({ jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "bybit_place_order", arguments: { category: "linear", symbol: "BTCUSDT", side: "Buy", order_type: "Market", qty: "0.001" } } }),
-    );
+    await placeAfterInit(s);
     await s.answered(2);
     s.child.stdin.end();
     expect(await s.exited).toBe(0);
