@@ -214,8 +214,8 @@ export class TradingService {
 
   /** Mandate, halt, counter, exposure and rules state, and the environment (bybit_get_mandate_status, `mandate status`). */
   async status(): Promise<MandateStatus> {
-    const shared = this.stores.backend === "postgres";
-    const local = shared ? await this.readLocal() : undefined;
+    // The local facts as a decision reads them, from whichever store backs this service.
+    const local = await this.readLocal();
     const status = await mandateStatus({
       config: this.deps.config,
       client: this.deps.client,
@@ -223,7 +223,8 @@ export class TradingService {
       ruleSet: this.ruleSet(),
       nowMs: this.clock.now(),
       backend: this.stores.backend,
-      ...(local ? { local: { mandate: local.mandate.load, halt: local.halt, tradesToday: local.tradesToday, counterError: local.counterError }, mandateWhere: local.mandate.load.file ?? undefined } : {}),
+      local: { mandate: local.mandate.load, halt: local.halt, tradesToday: local.tradesToday, counterError: local.counterError },
+      mandateWhere: local.mandate.load.file ?? undefined,
     });
     // A custom URL with no private read yet has not said what it is: one public read asks.
     if (this.deps.config.network === "custom" && !this.deps.client.answeredAsSimulator) await this.deps.client.get("/v5/market/time").catch(() => undefined);
