@@ -15,7 +15,10 @@
  * - No error carries the key, the secret or request headers.
  */
 import { setFlagsFromString } from "node:v8";
-import { Pool, errors as undiciErrors } from "undici";
+import type { Pool as PoolType } from "undici";
+import Pool from "undici/lib/dispatcher/pool.js";
+import undiciErrors from "undici/lib/core/errors.js";
+import poolRequest from "undici/lib/api/api-request.js";
 import {
   BadResponseError,
   BybitApiError,
@@ -83,7 +86,7 @@ export function clientFor(config: Config, logger?: Logger): BybitClient {
 }
 
 export class BybitClient {
-  private readonly pool: Pool;
+  private readonly pool: PoolType;
   private readonly logger: Logger;
   private offsetMs = 0;
   private simulator = false;
@@ -211,7 +214,7 @@ export class BybitClient {
     let text: string;
     let resHeaders: Record<string, string | string[] | undefined>;
     try {
-      const res = await this.pool.request({
+      const res = await poolRequest.call(this.pool, {
         method: a.method,
         path: a.query ? `${a.path}?${a.query}` : a.path,
         headers,
