@@ -17,6 +17,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { benchGate } from "./gate.js";
 import { benchStateBackends } from "./pg.js";
+import { benchFloors } from "./floors.js";
 import type { ChildProcess } from "node:child_process";
 import { exampleMandate } from "../src/demo/mandate.js";
 import { packageRoot } from "../src/util/package-root.js";
@@ -377,6 +378,8 @@ async function main() {
   // 6b. The shared state on PostgreSQL against the files, in this same run.
   const createsLogged = async () => ((await sim.admin("GET", "/__sim/requests")) as { path: string }[]).filter((r) => r.path === "/v5/order/create").length;
   await benchStateBackends({ env, runtime, connect, cpuMs, pct, add, creates: createsLogged });
+  // 6c. What no server could go below on this machine: the order's I/O alone, in this process.
+  await benchFloors(sim, add, placeCpu - readCpu);
   await sim.close();
 
   // 7. The journal alone (in this process), per order: one open and one close.
