@@ -1,7 +1,7 @@
 /**
  * `bybit-mcp serve`: load config, wire deps, serve MCP on stdio or HTTP.
- * The exchange client and the write path load on first use (and the rules
- * are linted right after the client initializes), so start-up stays light.
+ * The exchange client and the write path load on first use (warm-up.ts says
+ * what starts right after the client initializes), so start-up stays light.
  */
 import { setFlagsFromString } from "node:v8";
 import type { BybitClient } from "../bybit/client.js";
@@ -14,6 +14,7 @@ import { writesSettled } from "../state/pending-writes.js";
 import { redact } from "../state/redact.js";
 import type { TradingService } from "../trading/service.js";
 import { intOption, parse } from "./args.js";
+import { warmUp } from "./warm-up.js";
 import { EXIT, type CliCommand } from "./types.js";
 
 const HELP = `Usage: bybit-mcp serve [--transport stdio|http] [--host 127.0.0.1] [--port 8001]
@@ -61,19 +62,6 @@ export function buildDeps(config: Config, logger: Logger): ServerDeps {
 export function makeLogger(config: Config): Logger {
   const secrets = configSecrets(config);
   return createLogger({ level: config.logLevel, scrub: (r) => redact(r, secrets).value });
-}
-
-/** After the client has initialized: lint the rules (writes deny on a bad set) and sync the clock. */
-function warmUp(deps: ServerDeps): void {
-  setTimeout(() => {
-    void deps
-      .trading()
-      .then((t) => {
-        t.ruleSet();
-        if (deps.hasCredentials) void deps.client().then((c) => c.startClockSync());
-      })
-      .catch((err: unknown) => deps.logger.error("warm-up failed", { error: err }));
-  }, 20);
 }
 
 /**
