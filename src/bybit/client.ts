@@ -209,7 +209,14 @@ export class BybitClient {
       });
     }
     a.beforeSend?.();
-    const signal = AbortSignal.timeout(remaining);
+    // Nothing waits between the last check and the request. One timer per request, cleared when
+    // the answer is in: AbortSignal.timeout's timer stays alive, with a WeakRef and a closure,
+    // until it fires, so hundreds of requests a second kept thousands of them (a heap
+    // snapshot's largest growth across 2,700 reads).
+    const timeout = new AbortController();
+    // Unref'd, as AbortSignal.timeout's is: a request alone never holds the process open.
+    const timer = setTimeout(() => timeout.abort(new DOMException("request timed out", "TimeoutError")), remaining).unref();
+    const signal = timeout.signal;
     let statusCode: number;
     let text: string;
     let resHeaders: Record<string, string | string[] | undefined>;
@@ -228,6 +235,8 @@ export class BybitClient {
       text = await res.body.text();
     } catch (err) {
       throw classifyNetworkError(err, a.path, this.opts.timeoutMs, signal.aborted);
+    } finally {
+      clearTimeout(timer);
     }
     const rateLimit = readRateLimit(resHeaders);
     // bybit-mcp's simulator marks every answer (src/sim/server.ts); Bybit never does.
