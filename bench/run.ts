@@ -79,6 +79,13 @@ function bareNodeRss(): number {
 }
 
 /** Spawn, initialize + tools/list, close stdin: ms until the process has exited. */
+/** Peak RSS of a node that has loaded the MCP SDK's server and stdio transport and nothing else: what any server on it starts from. */
+function sdkOnlyRss(): number {
+  const code = "await import('@modelcontextprotocol/server'); await import('@modelcontextprotocol/server/stdio'); process.stdout.write(/VmHWM:\\s+(\\d+) kB/.exec((await import('node:fs')).readFileSync('/proc/self/status', 'utf8'))[1]);";
+  const r = spawnSync(process.execPath, ["--input-type=module", "-e", code], { encoding: "utf8", cwd: packageRoot() });
+  return Number(r.stdout) / 1024;
+}
+
 async function exitAfterStdinClose(env: Record<string, string>): Promise<number> {
   const child = spawn(process.execPath, [CLI], { env: { PATH: process.env.PATH ?? "", ...env }, stdio: ["pipe", "pipe", "ignore"] });
   const exited = new Promise<void>((r) => child.once("exit", () => r()));
@@ -293,6 +300,7 @@ async function main() {
   const idleRss = procStatusMb(pid, "VmHWM");
   add("server peak RSS after initialize + tools/list", idleRss, "MB", "<= 70", idleRss <= 70);
   add("bare `node -e` peak RSS (the floor under every RSS figure)", bareNodeRss(), "MB");
+  add("node with only the MCP SDK's server + stdio imported (from node_modules), peak RSS", sdkOnlyRss(), "MB");
 
   // 2. Read tool round trip over stdio (no added latency).
   const read = () => client.callTool({ name: "bybit_get_tickers", arguments: { category: "linear", symbol: "BTCUSDT" } });
