@@ -9,8 +9,9 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { writePathAtStart } from "../../src/cli/warm-up.js";
 import { loadConfig } from "../../src/config.js";
-import { Journal, type JournalOpen } from "../../src/state/journal.js";
+import { Journal } from "../../src/state/journal.js";
 import { runtimePaths } from "../../src/state/paths.js";
+import { journalOpenLine } from "../helpers/runtime.js";
 
 function root(): string {
   const r = mkdtempSync(join(tmpdir(), "warm-up-"));
@@ -18,34 +19,20 @@ function root(): string {
   return r;
 }
 
-const entry = (id: string): JournalOpen => ({
-  op: "open",
-  decision_id: id,
-  order_link_id: `link-${id}`,
-  tool: "place_order",
-  remote_tool: "bybit_place_order",
-  path: "/v5/order/create",
-  body: { category: "linear", symbol: "BTCUSDT", side: "Buy", orderType: "Market", qty: "0.001", orderLinkId: `link-${id}` },
-  session_id: "s",
-  ts_ms: Date.now(),
-  counted_day: null,
-  mandate_sha256: "0".repeat(64),
-  record: {},
-});
 
 describe("the write path at start", () => {
   it("waits for first use when the journal holds nothing open (none, or every entry closed)", async () => {
     const r = root();
     expect(writePathAtStart(loadConfig({ VIBE_RUNTIME_ROOT: r }))).toBe(false);
     const journal = new Journal(runtimePaths(r, "bybit"));
-    await journal.open([entry("dec_a")]);
+    await journal.open([journalOpenLine("dec_a")]);
     await journal.close([{ op: "close", decision_id: "dec_a", outcome: "accepted", audit_id: null, ts_ms: Date.now() }]);
     expect(writePathAtStart(loadConfig({ VIBE_RUNTIME_ROOT: r }))).toBe(false);
   });
 
   it("starts at once for an entry a crash left open, so it is reconciled without waiting for an order", async () => {
     const r = root();
-    await new Journal(runtimePaths(r, "bybit")).open([entry("dec_b")]);
+    await new Journal(runtimePaths(r, "bybit")).open([journalOpenLine("dec_b")]);
     expect(writePathAtStart(loadConfig({ VIBE_RUNTIME_ROOT: r }))).toBe(true);
   });
 

@@ -5,9 +5,9 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { Journal, type JournalOpen } from "../../src/state/journal.js";
+import { Journal } from "../../src/state/journal.js";
 import { runtimePaths, type RuntimePaths } from "../../src/state/paths.js";
-import { tempRuntime, type Runtime } from "../helpers/runtime.js";
+import { journalOpenLine, tempRuntime, type Runtime } from "../helpers/runtime.js";
 
 let rt: Runtime;
 let paths: RuntimePaths;
@@ -18,20 +18,7 @@ beforeEach(() => {
 afterEach(() => rt.cleanup());
 
 const DAY = 86_400_000;
-const open = (id: string, ts: number): JournalOpen => ({
-  op: "open",
-  decision_id: id,
-  order_link_id: `link-${id}`,
-  tool: "place_order",
-  remote_tool: "bybit_place_order",
-  path: "/v5/order/create",
-  body: { symbol: "BTCUSDT" },
-  session_id: "s",
-  ts_ms: ts,
-  counted_day: null,
-  mandate_sha256: "x",
-  record: {},
-});
+const open = journalOpenLine;
 
 describe("Journal", () => {
   it("an entry is open until its close line; another instance (process) sees both", async () => {
