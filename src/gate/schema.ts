@@ -96,7 +96,8 @@ export function loadPrebuiltValidators(file: string = prebuiltValidatorsPath()):
 
 let ajv: Ajv2020 | undefined;
 let prebuilt: Record<string, ValidateFunction> | null | undefined;
-const compiled = new Map<string, ValidateFunction>();
+/** Each validator asked for, as resolved (prebuilt or compiled here). */
+const resolved = new Map<string, ValidateFunction>();
 
 /** Where the validators come from in this process: the build's standalone code, or Ajv compiling here. */
 export function validatorSource(): "prebuilt" | "compiled" {
@@ -107,16 +108,16 @@ export function validatorSource(): "prebuilt" | "compiled" {
 /** The validator for schemas/<name> (cached), optionally a $defs entry of it: prebuilt when it can be, else compiled. */
 export function schemaValidator(name: string, def?: string): ValidateFunction {
   const key = `${name}#${def ?? ""}`;
-  const hit = compiled.get(key);
+  const hit = resolved.get(key);
   if (hit) return hit;
   const known = VALIDATORS.find((v) => v.name === name && (v as { def?: string }).def === def);
   if (known && validatorSource() === "prebuilt") {
     const fn = (prebuilt as Record<string, ValidateFunction>)[known.key] as ValidateFunction;
-    compiled.set(key, fn);
+    resolved.set(key, fn);
     return fn;
   }
   const fn = compileHere(name, def);
-  compiled.set(key, fn);
+  resolved.set(key, fn);
   return fn;
 }
 
