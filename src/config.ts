@@ -7,8 +7,7 @@ import { randomUUID } from "node:crypto";
 import { ConfigError } from "./errors.js";
 import type { LogLevel } from "./log.js";
 import { normalizeBrokerKey, resolveRuntimeRoot } from "./state/paths.js";
-import { packageRoot } from "./util/package-root.js";
-import { join } from "node:path";
+import { defaultRulesDir } from "./util/package-root.js";
 
 export const BASE_URLS = {
   mainnet: "https://api.bybit.com",
@@ -110,7 +109,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     brokerKeyRaw,
     runtimeRoot: resolveRuntimeRoot(env),
     sessionId: str(env, "BYBIT_MCP_SESSION_ID") || `s_${randomUUID().replaceAll("-", "")}`,
-    rulesDir: str(env, "BYBIT_MCP_RULES") || join(packageRoot(), "rules"),
+    rulesDir: str(env, "BYBIT_MCP_RULES") || defaultRulesDir(),
     logLevel: logLevel as LogLevel,
     httpHost: str(env, "BYBIT_MCP_HOST") || "127.0.0.1",
     httpPort: integer(env, "BYBIT_MCP_PORT", 8001, { min: 1, max: 65_535 }),

@@ -7,18 +7,17 @@
  * order. Otherwise the write path loads with the first write or status
  * call, and an agent that only reads never pays for it (~4 MB of RSS).
  */
-import { join } from "node:path";
 import type { Config } from "../config.js";
 import type { ServerDeps } from "../server/deps.js";
 import { Journal } from "../state/journal.js";
 import { runtimePaths } from "../state/paths.js";
-import { packageRoot } from "../util/package-root.js";
+import { defaultRulesDir } from "../util/package-root.js";
 
 /** Whether the write path should start with the server, rather than on first use. */
 export function writePathAtStart(config: Config): boolean {
   // The shared database's journal is not read without connecting: start, as before.
   if (config.stateUrl !== null) return true;
-  if (config.rulesDir !== join(packageRoot(), "rules")) return true;
+  if (config.rulesDir !== defaultRulesDir()) return true;
   if (!config.brokerKey) return false;
   try {
     const journal = new Journal(runtimePaths(config.runtimeRoot, config.brokerKey));

@@ -8,12 +8,9 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { RulesError, type FieldProblem } from "../errors.js";
 import { lintRuleSource, revision, RULE_FILE, rulesErrorOf, type RuleSet, type RuleSource } from "../gate/rules.js";
-import { packageRoot } from "../util/package-root.js";
+import { defaultRulesDir, packageRoot } from "../util/package-root.js";
 
-/** The default rule directory: <package root>/rules, from src/ and dist/src/ alike. */
-export function defaultRulesDir(): string {
-  return join(packageRoot(), "rules");
-}
+export { defaultRulesDir };
 
 /**
  * Where the build writes the default rule set, linted: loading it at start

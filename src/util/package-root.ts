@@ -30,6 +30,11 @@ export function packageRoot(): string {
   }
 }
 
+/** The default rule directory: <package root>/rules, from src/ and dist/src/ alike. */
+export function defaultRulesDir(): string {
+  return join(packageRoot(), "rules");
+}
+
 /** The package version from package.json. */
 export function packageVersion(): string {
   packageRoot();
